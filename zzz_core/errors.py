@@ -1,0 +1,249 @@
+"""Every failure a gateway call can end in, as one typed tree.
+
+Each class is also the matching ``openai`` exception, so code written for the
+``openai`` client keeps catching what it caught before::
+
+    ZZZError (openai.OpenAIError)
+    ├── GatewayStatusError (openai.APIStatusError)      -- the gateway answered, with an error
+    │   ├── AuthenticationError       (openai.AuthenticationError)
+    │   ├── PermissionDeniedError     (openai.PermissionDeniedError)
+    │   ├── InsufficientBalanceError  (openai.PermissionDeniedError)   never retried
+    │   ├── RateLimitError            (openai.RateLimitError)          retried, honours Retry-After
+    │   ├── ModelNotFoundError        (openai.NotFoundError)           incl. 503 "no channel"
+    │   ├── InvalidRequestError       (openai.BadRequestError)
+    │   │   ├── ContextLengthExceededError
+    │   │   └── ContentFilterError
+    │   ├── GatewayServerError        (openai.InternalServerError)     retried, may fail over
+    │   └── GatewayError              -- an unknown non-zero code: carries code and msg
+    ├── GatewayConnectionError (openai.APIConnectionError)  retried, may fail over
+    │   ├── GatewayTimeoutError       (openai.APITimeoutError)
+    │   └── StreamInterruptedError    -- a stream that ended early; retried only before content
+    └── (local mistakes, raised before anything is sent)
+        ConfigurationError (ValueError), InvalidInputError (ValueError)
+
+Every gateway exception carries ``code``, ``msg``, ``status_code``, ``request_id``,
+``host``, ``retryable``, ``attempts``, ``hosts_tried`` and a redacted ``body_excerpt``.
+Which class a response becomes is decided in one place: :mod:`zzz_core.error_map`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import openai
+
+from . import _compat
+
+
+class ZZZError(openai.OpenAIError):
+    """Base of every error raised for a gateway call."""
+
+    category: ClassVar[str] = "gateway_error"
+    default_retryable: ClassVar[bool] = False
+    advice: ClassVar[str] = ""
+    """What the user should do; appended to the message."""
+
+    code: Any
+    msg: str | None
+    status_code: int | None
+    request_id: str | None
+    host: str | None
+    retryable: bool
+    attempts: int
+    hosts_tried: tuple[str, ...]
+    body_excerpt: str | None
+    retry_after: float | None
+    partial_content: str
+    partial_chunks: list[Any]
+
+    def _set_details(
+        self,
+        *,
+        code: Any = None,
+        msg: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        host: str | None = None,
+        retryable: bool | None = None,
+        body_excerpt: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.code = code
+        self.msg = msg
+        self.status_code = status_code
+        self.request_id = request_id
+        self.host = host
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.body_excerpt = body_excerpt
+        self.retry_after = retry_after
+        self.attempts = 1
+        self.hosts_tried = (host,) if host else ()
+        self.partial_content = ""
+        self.partial_chunks = []
+
+    def record_attempts(self, attempts: int, hosts_tried: tuple[str, ...]) -> None:
+        """Note how many sends the retry loop made and where, and say so in the message."""
+        self.attempts = attempts
+        self.hosts_tried = hosts_tried
+        if attempts > 1 or len(hosts_tried) > 1:
+            where = ", ".join(hosts_tried)
+            self.message = f"{self.message} [after {attempts} attempts; hosts tried: {where}]"
+            self.args = (self.message,)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(code={self.code!r}, msg={self.msg!r}, status={self.status_code}, "
+            f"host={self.host!r}, retryable={self.retryable}, attempts={self.attempts})"
+        )
+
+    def __reduce__(self) -> Any:
+        # The openai parents keep request/response objects, which do not pickle and
+        # could carry headers; a pickled error keeps only the sanitized details.
+        state = {k: v for k, v in self.__dict__.items() if k not in ("request", "response")}
+        return (_rebuild, (type(self), self.message, state))
+
+
+def _rebuild(cls: type[ZZZError], message: str, state: dict[str, Any]) -> ZZZError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    err.message = message
+    return err
+
+
+class GatewayStatusError(ZZZError, openai.APIStatusError):
+    """The gateway answered with an error: an HTTP error status, a non-zero ``code``
+    envelope (even with HTTP 200), an ``error`` object, or an error event inside a stream."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        url: str,
+        method: str = "POST",
+        body: object | None = None,
+        headers: Any = None,
+        **details: Any,
+    ) -> None:
+        request = _compat.bare_request(method, url)
+        response = _compat.bare_response(status_code, request, headers=headers)
+        openai.APIStatusError.__init__(self, message, response=response, body=body)
+        self._set_details(status_code=status_code, **details)
+        self.status_code = status_code
+        if details.get("request_id"):
+            self.request_id = details["request_id"]
+        if details.get("code") is not None:
+            # openai stringifies body["code"]; ours is the gateway's own code.
+            self.code = details["code"]
+
+
+class AuthenticationError(GatewayStatusError, openai.AuthenticationError):
+    category = "authentication"
+    advice = "Check the API key: use the key issued by this gateway (not an OpenAI key), set as ZZZ_API_KEY or api_key=."
+
+
+class PermissionDeniedError(GatewayStatusError, openai.PermissionDeniedError):
+    category = "permission_denied"
+    advice = "This key may not use this model or route; check the key's allowed models and group in the gateway console."
+
+
+class InsufficientBalanceError(GatewayStatusError, openai.PermissionDeniedError):
+    category = "insufficient_balance"
+    advice = "The account or key has no balance left: top up in the gateway console. Retrying will not help."
+
+
+class RateLimitError(GatewayStatusError, openai.RateLimitError):
+    category = "rate_limit"
+    default_retryable = True
+    advice = "Slow down or lower concurrency; retried automatically up to max_retries."
+
+
+class ModelNotFoundError(GatewayStatusError, openai.NotFoundError):
+    category = "model_not_found"
+    advice = "Check the model name against `zzz models` (GET /v1/models) and the key's group; retrying will not help."
+
+
+class InvalidRequestError(GatewayStatusError, openai.BadRequestError):
+    category = "invalid_request"
+    advice = "Fix the request parameters; retrying will not help."
+
+
+class ContextLengthExceededError(InvalidRequestError):
+    category = "context_length_exceeded"
+    advice = "Shorten the input or choose a model with a larger context window."
+
+
+class ContentFilterError(InvalidRequestError):
+    category = "content_filter"
+    advice = "The gateway's moderation rejected the content; rephrase it. Repeated violations can get the account banned."
+
+
+class GatewayServerError(GatewayStatusError, openai.InternalServerError):
+    category = "server_error"
+    default_retryable = True
+    advice = "The gateway or its upstream failed; retried automatically, and the mirror is tried when configured."
+
+
+class GatewayError(GatewayStatusError):
+    """An error code this library does not know; ``code`` and ``msg`` are the gateway's."""
+
+    category = "gateway_error"
+    advice = "Unrecognised gateway error; see msg and code, and report it if it persists."
+
+
+class GatewayConnectionError(ZZZError, openai.APIConnectionError):
+    """The gateway could not be reached, or the connection broke."""
+
+    category = "connection"
+    default_retryable = True
+    advice = "Check the network and base_url; retried automatically, and the mirror is tried when configured."
+
+    def __init__(self, message: str, *, url: str, method: str = "POST", **details: Any) -> None:
+        openai.APIConnectionError.__init__(self, message=message, request=_compat.bare_request(method, url))
+        self._set_details(**details)
+
+
+class GatewayTimeoutError(GatewayConnectionError, openai.APITimeoutError):
+    category = "timeout"
+    advice = "The gateway did not answer in time; raise timeout= for long generations. Retried automatically."
+
+
+class StreamInterruptedError(GatewayConnectionError):
+    """A stream ended before its finish reason (connection dropped, no ``[DONE]``).
+
+    ``partial_content`` holds the text that did arrive.  It is retried only when
+    nothing had been delivered yet: a retry after content would duplicate text.
+    """
+
+    category = "stream_interrupted"
+    advice = "The stream broke off; the text received so far is in .partial_content."
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or wrong; raised before anything is sent."""
+
+
+class InvalidInputError(ValueError):
+    """The input cannot be sent as given (e.g. messages that are not a list)."""
+
+
+#: Every gateway error class, for tables and docs.
+GATEWAY_ERRORS: tuple[type[ZZZError], ...] = (
+    AuthenticationError,
+    PermissionDeniedError,
+    InsufficientBalanceError,
+    RateLimitError,
+    ModelNotFoundError,
+    InvalidRequestError,
+    ContextLengthExceededError,
+    ContentFilterError,
+    GatewayServerError,
+    GatewayError,
+    GatewayConnectionError,
+    GatewayTimeoutError,
+    StreamInterruptedError,
+)

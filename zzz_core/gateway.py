@@ -1,0 +1,294 @@
+"""``Gateway``: every call both skins make, sync and async, in one object.
+
+The skins build a request body with :mod:`zzz_core.params`, hand it to a
+``Gateway`` and convert what comes back (the dataclasses of
+:mod:`zzz_core.types`) into their framework's types::
+
+    >>> from zzz_core import Gateway, build_chat_request
+    >>> gw = Gateway.from_settings(api_key="sk-demo", base_url=sim.base_url)  # doctest: +SKIP
+    >>> gw.chat(build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hi"}])).choices[0].content  # doctest: +SKIP
+
+One ``Gateway`` (and so one connection pool) is shared by every object built
+with the same configuration: :meth:`Gateway.for_config`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from . import errors as E
+from .config import ZZZConfig
+from .decode import (
+    ChatStreamAssembler,
+    CompletionStreamAssembler,
+    parse_chat_response,
+    parse_completion_response,
+    parse_embedding_response,
+    parse_models,
+)
+from .transport import Transport
+from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, Usage
+
+CHAT_PATH = "/chat/completions"
+COMPLETIONS_PATH = "/completions"
+EMBEDDINGS_PATH = "/embeddings"
+
+DEFAULT_EMBED_BATCH = 256
+DEFAULT_EMBED_CONCURRENCY = 4
+
+
+class Gateway:
+    """Calls against one gateway configuration."""
+
+    _shared: dict[ZZZConfig, Gateway] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, config: ZZZConfig) -> None:
+        self.config = config
+        self.transport = Transport(config)
+
+    @classmethod
+    def for_config(cls, config: ZZZConfig) -> Gateway:
+        """The shared ``Gateway`` for ``config`` (one connection pool per configuration)."""
+        gw = cls._shared.get(config)
+        if gw is None:
+            with cls._shared_lock:
+                gw = cls._shared.get(config)
+                if gw is None:
+                    gw = cls._shared[config] = cls(config)
+        return gw
+
+    @classmethod
+    def from_settings(cls, **settings: Any) -> Gateway:
+        """``Gateway.for_config(ZZZConfig.resolve(**settings))``."""
+        return cls.for_config(ZZZConfig.resolve(**settings))
+
+    def __repr__(self) -> str:
+        return f"Gateway(gateway={self.config.gateway!r}, base_url={self.config.base_url!r})"
+
+    # -- chat ----------------------------------------------------------------
+
+    def chat(self, body: dict[str, Any]) -> ChatResult:
+        payload, host = self.transport.request_json("POST", CHAT_PATH, _no_stream(body), require="choices")
+        return parse_chat_response(payload, host)
+
+    async def achat(self, body: dict[str, Any]) -> ChatResult:
+        payload, host = await self.transport.arequest_json("POST", CHAT_PATH, _no_stream(body), require="choices")
+        return parse_chat_response(payload, host)
+
+    def chat_stream(self, body: dict[str, Any]) -> ChatStream:
+        """Stream a chat; iterate for :class:`~zzz_core.types.ChatChunk`, then ``.result()``."""
+        stream = ChatStream(ChatStreamAssembler)
+        stream._iterator = self.transport.stream(CHAT_PATH, _streaming(body), stream._make_sink)
+        return stream
+
+    def achat_stream(self, body: dict[str, Any]) -> AsyncChatStream:
+        stream = AsyncChatStream(ChatStreamAssembler)
+        stream._iterator = self.transport.astream(CHAT_PATH, _streaming(body), stream._make_sink)
+        return stream
+
+    # -- completions ---------------------------------------------------------
+
+    def complete(self, body: dict[str, Any]) -> CompletionResult:
+        payload, host = self.transport.request_json("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
+        return parse_completion_response(payload, host)
+
+    async def acomplete(self, body: dict[str, Any]) -> CompletionResult:
+        payload, host = await self.transport.arequest_json("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
+        return parse_completion_response(payload, host)
+
+    def complete_stream(self, body: dict[str, Any]) -> ChatStream:
+        stream = ChatStream(CompletionStreamAssembler)
+        stream._iterator = self.transport.stream(COMPLETIONS_PATH, _streaming(body), stream._make_sink)
+        return stream
+
+    def acomplete_stream(self, body: dict[str, Any]) -> AsyncChatStream:
+        stream = AsyncChatStream(CompletionStreamAssembler)
+        stream._iterator = self.transport.astream(COMPLETIONS_PATH, _streaming(body), stream._make_sink)
+        return stream
+
+    # -- embeddings ----------------------------------------------------------
+
+    def embed(self, body: dict[str, Any], *, batch_size: int = DEFAULT_EMBED_BATCH) -> EmbeddingResult:
+        """Embed ``body["input"]`` (a list of strings) in batches, order preserved.
+
+        A batch that fails after the retry loop gave up is raised with the
+        positions that were not embedded named in the message.
+        """
+        texts = body["input"]
+        parts: list[EmbeddingResult] = []
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start : start + batch_size]
+            try:
+                payload, host = self.transport.request_json("POST", EMBEDDINGS_PATH, {**body, "input": batch}, require="data")
+                parts.append(_embedding(payload, len(batch), host, self.transport, start))
+            except E.ZZZError as exc:
+                raise _not_embedded(exc, start, len(texts), parts) from None
+        return _merge_embeddings(parts)
+
+    async def aembed(
+        self, body: dict[str, Any], *, batch_size: int = DEFAULT_EMBED_BATCH, concurrency: int = DEFAULT_EMBED_CONCURRENCY
+    ) -> EmbeddingResult:
+        """Async :meth:`embed`, with at most ``concurrency`` batches in flight."""
+        texts = body["input"]
+        starts = list(range(0, len(texts), batch_size))
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(start: int) -> EmbeddingResult:
+            batch = texts[start : start + batch_size]
+            async with gate:
+                payload, host = await self.transport.arequest_json(
+                    "POST", EMBEDDINGS_PATH, {**body, "input": batch}, require="data"
+                )
+            return _embedding(payload, len(batch), host, self.transport, start)
+
+        tasks = [asyncio.ensure_future(one(s)) for s in starts]
+        try:
+            parts = await asyncio.gather(*tasks)
+        except E.ZZZError as exc:
+            for t in tasks:
+                t.cancel()
+            done = [t.result() for t in tasks if t.done() and not t.cancelled() and t.exception() is None]
+            failed = min((s for s, t in zip(starts, tasks) if not (t.done() and not t.cancelled() and t.exception() is None)), default=0)
+            raise _not_embedded(exc, failed, len(texts), done) from None
+        return _merge_embeddings(list(parts))
+
+    # -- gateway extras ------------------------------------------------------
+
+    def models(self) -> list[ModelInfo]:
+        """``GET /v1/models`` as typed entries (with new-api's ``supported_endpoint_types``)."""
+        payload, _ = self.transport.request_json("GET", "/models", require="data")
+        return parse_models(payload)
+
+    async def amodels(self) -> list[ModelInfo]:
+        payload, _ = await self.transport.arequest_json("GET", "/models", require="data")
+        return parse_models(payload)
+
+    def balance(self) -> Balance:
+        """The account balance, in one shape for every gateway (see :class:`~zzz_core.types.Balance`)."""
+        if self.config.balance_api == "credit_grants":
+            payload, _ = self.transport.request_json("POST", "/dashboard/billing/credit_grants", {})
+            return balance_from_credit_grants(payload, self.config.gateway)
+        sub, _ = self.transport.request_json("GET", "/dashboard/billing/subscription")
+        usage, _ = self.transport.request_json("GET", "/dashboard/billing/usage")
+        return balance_from_subscription(sub, usage, self.config.gateway)
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class ChatStream:
+    """Iterator over the chunks of one streamed call; ``result()`` after the last one."""
+
+    __slots__ = ("_factory", "_sink", "_iterator")
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+        self._sink: Any = None
+        self._iterator: Iterator[Any] | None = None
+
+    def _make_sink(self) -> Any:
+        self._sink = self._factory()
+        return self._sink
+
+    def __iter__(self) -> Iterator[Any]:
+        assert self._iterator is not None
+        return self._iterator
+
+    def close(self) -> None:
+        if self._iterator is not None:
+            self._iterator.close()  # type: ignore[attr-defined]
+
+    def result(self) -> Any:
+        """The aggregate (``ChatResult``/``CompletionResult``) of what was streamed."""
+        if self._sink is None:
+            raise RuntimeError("the stream has not started; iterate it first")
+        return self._sink.result()
+
+
+class AsyncChatStream(ChatStream):
+    __slots__ = ()
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        assert self._iterator is not None
+        return self._iterator  # type: ignore[return-value]
+
+    async def aclose(self) -> None:
+        if self._iterator is not None:
+            await self._iterator.aclose()  # type: ignore[attr-defined]
+
+
+def _no_stream(body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("stream") or "stream_options" in body:
+        body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+    return body
+
+
+def _streaming(body: dict[str, Any]) -> dict[str, Any]:
+    return body if body.get("stream") is True else {**body, "stream": True}
+
+
+def _embedding(payload: Any, expected: int, host: str, transport: Transport, start: int) -> EmbeddingResult:
+    try:
+        return parse_embedding_response(payload, expected=expected, host=host)
+    except ValueError as exc:
+        # e.g. an empty ``data`` list with HTTP 200, which relays send for inputs they reject
+        from .error_map import ErrorContext, classify
+
+        ctx = ErrorContext(host=host, url=transport.config.base_url + EMBEDDINGS_PATH)
+        raise classify(status=200, code=None, message=str(exc), body=None, ctx=ctx) from None
+
+
+def _not_embedded(exc: E.ZZZError, start: int, total: int, done: Sequence[EmbeddingResult]) -> E.ZZZError:
+    embedded = sum(len(p.vectors) for p in done)
+    exc.message = f"{exc.message} [inputs from position {start} of {total} were not embedded; {embedded} were]"
+    exc.args = (exc.message,)
+    exc.not_embedded_from = start  # type: ignore[attr-defined]
+    return exc
+
+
+def _merge_embeddings(parts: Sequence[EmbeddingResult]) -> EmbeddingResult:
+    if len(parts) == 1:
+        return parts[0]
+    vectors: list[list[float]] = []
+    prompt = total = 0
+    for p in parts:
+        vectors.extend(p.vectors)
+        if p.usage is not None:
+            prompt += p.usage.prompt_tokens
+            total += p.usage.total_tokens
+    first = parts[0] if parts else None
+    return EmbeddingResult(
+        vectors=vectors,
+        model=first.model if first else None,
+        usage=Usage(prompt_tokens=prompt, total_tokens=total) if any(p.usage for p in parts) else None,
+        host=first.host if first else None,
+    )
+
+
+def balance_from_credit_grants(payload: dict[str, Any], gateway: str) -> Balance:
+    """智增增: ``{"grants": {"available_amount": "111.8658"}}`` (a string amount)."""
+    grants = payload.get("grants") or {}
+    amount = grants.get("available_amount", payload.get("total_available"))
+    try:
+        remaining = float(amount)
+    except (TypeError, ValueError):
+        raise E.GatewayError(
+            f"balance answer without a readable available_amount (got {str(amount)[:40]!r})",
+            status_code=200, url="", code=payload.get("code"), msg=str(payload.get("msg") or ""),
+        ) from None
+    return Balance(remaining=remaining, gateway=gateway, currency="CNY", raw=payload)
+
+
+def balance_from_subscription(sub: dict[str, Any], usage: dict[str, Any], gateway: str) -> Balance:
+    """new-api: remaining = ``hard_limit_usd`` − ``total_usage``/100 (usage is in cents)."""
+    total = float(sub.get("hard_limit_usd") or sub.get("system_hard_limit_usd") or 0.0)
+    used = float(usage.get("total_usage") or 0.0) / 100.0
+    unlimited = total >= 100_000_000
+    return Balance(
+        remaining=total - used, gateway=gateway, currency="USD", total=total, used=used, unlimited=unlimited,
+        raw={"subscription": sub, "usage": usage},
+    )

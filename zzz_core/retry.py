@@ -1,0 +1,145 @@
+"""The one retry policy: what is retried, how long to wait, where to send next.
+
+Pure decisions, no I/O.  :mod:`zzz_core.transport` owns the only loop and asks
+:class:`Attempts` what to do after each failure.  The ``openai`` client is built
+with ``max_retries=0`` so no second loop stacks on top of this one.
+
+Retried: rate limits (honouring ``Retry-After``), gateway 5xx, connection
+failures, timeouts, and streams that failed before delivering any content.
+Never retried: balance, authentication, permission, invalid request, context
+length, content filter, an unknown gateway code, and 503 ``model_not_found``
+(a configuration problem, not a transient one).
+
+Failover: a connection failure, a timeout or a 5xx (including nginx's HTML 502
+and 504 pages) sends the same request to the next host at once, and marks the
+failed host so later requests prefer the healthy one for ``failover_cooldown``
+seconds.  4xx answers and business errors never fail over: the mirror would
+give the same answer.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from . import errors as E
+
+INITIAL_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
+MAX_RETRY_AFTER = 60.0
+"""A ``Retry-After`` longer than this is not waited for: the error is raised instead."""
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether sending the same request again may succeed."""
+    return isinstance(exc, E.ZZZError) and exc.retryable
+
+
+def should_fail_over(exc: BaseException) -> bool:
+    """Whether the next host should get the same request (the failure is the host's)."""
+    if not isinstance(exc, E.ZZZError) or not exc.retryable:
+        return False
+    if isinstance(exc, E.StreamInterruptedError):
+        return False
+    return isinstance(exc, (E.GatewayConnectionError, E.GatewayServerError))
+
+
+def backoff_delay(retry_number: int, retry_after: float | None = None) -> float:
+    """Seconds to sleep before retry ``retry_number`` (1-based): ``Retry-After`` if
+    the gateway gave one, else exponential backoff with jitter."""
+    if retry_after is not None and 0 <= retry_after <= MAX_RETRY_AFTER:
+        return retry_after
+    delay = min(INITIAL_BACKOFF * (2 ** (retry_number - 1)), MAX_BACKOFF)
+    return delay * (1 - 0.25 * random.random())
+
+
+class HostHealth:
+    """Which hosts failed recently; shared by every request of one configuration."""
+
+    def __init__(self, hosts: tuple[str, ...], cooldown: float) -> None:
+        self.hosts = hosts
+        self.cooldown = cooldown
+        self._failed_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def order(self) -> list[str]:
+        """Hosts in the order to try: healthy ones first, in configured order."""
+        if not self._failed_until:
+            return list(self.hosts)
+        now = time.monotonic()
+        healthy = [h for h in self.hosts if self._failed_until.get(h, 0.0) <= now]
+        cooling = sorted((h for h in self.hosts if h not in healthy), key=lambda h: self._failed_until[h])
+        return healthy + cooling
+
+    def mark_failed(self, host: str) -> None:
+        if len(self.hosts) < 2:
+            return
+        with self._lock:
+            self._failed_until[host] = time.monotonic() + self.cooldown
+
+    def mark_ok(self, host: str) -> None:
+        if host in self._failed_until:
+            with self._lock:
+                self._failed_until.pop(host, None)
+
+
+@dataclass(slots=True)
+class Decision:
+    host: str
+    delay: float = 0.0
+
+
+@dataclass(slots=True)
+class Attempts:
+    """The state of one request across retries and hosts.
+
+    ``first()`` gives the host for the first send; after a failure, ``next(exc)``
+    gives the next (host, delay) or raises ``exc`` annotated with the attempt
+    count and the hosts tried.
+    """
+
+    health: HostHealth
+    max_retries: int
+    count: int = 0
+    retries: int = 0
+    tried: list[str] = field(default_factory=list)
+    _queue: list[str] = field(default_factory=list)
+
+    def first(self) -> str:
+        self._queue = self.health.order()
+        return self._send(self._queue.pop(0))
+
+    def succeeded(self, host: str) -> None:
+        self.health.mark_ok(host)
+
+    def next(self, exc: E.ZZZError) -> Decision:
+        host = self.tried[-1] if self.tried else ""
+        if should_fail_over(exc):
+            self.health.mark_failed(host)
+            if self._queue:
+                # Failing over is not a retry: the other host has not seen this request.
+                return Decision(self._send(self._queue.pop(0)))
+        if not is_retryable(exc) or self.retries >= self.max_retries:
+            self.give_up(exc)
+        retry_after = exc.retry_after if isinstance(exc, E.RateLimitError) or exc.retry_after else None
+        if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+            self.give_up(exc)
+        self.retries += 1
+        self._queue = self.health.order()
+        return Decision(self._send(self._queue.pop(0)), backoff_delay(self.retries, retry_after))
+
+    def _send(self, host: str) -> str:
+        self.count += 1
+        self.tried.append(host)
+        return host
+
+    def give_up(self, exc: E.ZZZError) -> NoReturn:
+        exc.record_attempts(self.count, tuple(_host(h) for h in dict.fromkeys(self.tried)))
+        raise exc
+
+
+def _host(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0]

@@ -1,0 +1,394 @@
+"""The one retry loop, sending through the official ``openai`` client.
+
+The ``openai`` client does the sending (auth header, timeouts, connection pool,
+user-supplied HTTP client); we ask it for the raw response
+(``cast_to=<http Response>`` with the raw-stream header) and decode the bytes
+ourselves, so no pydantic object is built per response or per chunk.  The
+client is built with ``max_retries=0``: this module's loop, driven by
+:class:`zzz_core.retry.Attempts`, is the only one.
+
+Every failure, whatever shape it arrives in, goes through
+:mod:`zzz_core.error_map` before the loop looks at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import openai
+
+from . import _compat, error_map
+from . import errors as E
+from .config import ZZZConfig
+from .error_map import ErrorContext
+from .retry import Attempts, HostHealth
+from .sse import SSEDecoder
+
+log = logging.getLogger("zzz_core")
+
+_RAW_STREAM = {"X-Stainless-Raw-Response": "stream"}
+
+
+class StreamSink:
+    """What a stream's decoder must offer the loop (the chat/completion assemblers do)."""
+
+    delivered: bool
+    saw_finish_reason: bool
+
+    def feed(self, payload: dict[str, Any]) -> list[Any]: ...  # pragma: no cover
+    def finish(self) -> list[Any]: ...  # pragma: no cover
+    def content_so_far(self, index: int = 0) -> str: ...  # pragma: no cover
+
+
+class Transport:
+    """Sends requests for one :class:`ZZZConfig`, with retries and mirror failover.
+
+    One sync ``openai.OpenAI`` is shared by all calls; async clients are kept one
+    per event loop (an async connection pool cannot cross loops).
+    """
+
+    def __init__(self, config: ZZZConfig) -> None:
+        self.config = config
+        self.health = HostHealth(config.hosts, config.failover_cooldown)
+        self._secrets = (config.api_key.get_secret_value(),)
+        self._key_hint = config.key_hint()
+        self._sync: openai.OpenAI | None = None
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = weakref.WeakKeyDictionary()
+
+    # -- clients -------------------------------------------------------------
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {
+            "api_key": self.config.api_key.get_secret_value(),
+            "base_url": self.config.base_url,
+            "timeout": self.config.timeout,
+            "max_retries": 0,
+            "default_headers": dict(self.config.default_headers) or None,
+        }
+
+    @property
+    def sync_client(self) -> openai.OpenAI:
+        if self._sync is None:
+            self._sync = openai.OpenAI(http_client=self.config.http_client, **self._client_kwargs())
+        return self._sync
+
+    @property
+    def async_client(self) -> openai.AsyncOpenAI:
+        if self.config.http_async_client is not None:
+            loop_key = _GLOBAL_LOOP_KEY
+        else:
+            loop_key = asyncio.get_running_loop()
+        client = self._async.get(loop_key)  # type: ignore[arg-type]
+        if client is None:
+            client = openai.AsyncOpenAI(http_client=self.config.http_async_client, **self._client_kwargs())
+            self._async[loop_key] = client  # type: ignore[index]
+        return client
+
+    # -- non-streaming -------------------------------------------------------
+
+    def request_json(self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None) -> tuple[Any, str]:
+        """Send and decode one JSON request; return ``(payload, host)``.
+
+        ``require`` names a key a success must carry (``"choices"``, ``"data"``):
+        a 200 answer without it is a gateway error, not a ``TypeError`` later.
+        """
+        attempts = Attempts(self.health, self.config.max_retries)
+        host = attempts.first()
+        while True:
+            ctx = self._ctx(host, path, method)
+            try:
+                response = self._send(method, host, path, body, ctx)
+                try:
+                    raw = response.read()
+                finally:
+                    response.close()
+                payload = self._decode(response.status_code, raw, ctx, require)
+            except E.ZZZError as exc:
+                decision = attempts.next(exc)
+                self._log_retry(exc, decision.host, decision.delay, attempts)
+                time.sleep(decision.delay)
+                host = decision.host
+                continue
+            except _compat.TransportError as exc:  # body read failed mid-way
+                decision = attempts.next(error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException)))
+                time.sleep(decision.delay)
+                host = decision.host
+                continue
+            attempts.succeeded(host)
+            return payload, _host(host)
+
+    async def arequest_json(self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None) -> tuple[Any, str]:
+        """Async twin of :meth:`request_json` (same policy, same decoding)."""
+        attempts = Attempts(self.health, self.config.max_retries)
+        host = attempts.first()
+        while True:
+            ctx = self._ctx(host, path, method)
+            try:
+                response = await self._asend(method, host, path, body, ctx)
+                try:
+                    raw = await response.aread()
+                finally:
+                    await response.aclose()
+                payload = self._decode(response.status_code, raw, ctx, require)
+            except E.ZZZError as exc:
+                decision = attempts.next(exc)
+                self._log_retry(exc, decision.host, decision.delay, attempts)
+                await asyncio.sleep(decision.delay)
+                host = decision.host
+                continue
+            except _compat.TransportError as exc:
+                decision = attempts.next(error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException)))
+                await asyncio.sleep(decision.delay)
+                host = decision.host
+                continue
+            attempts.succeeded(host)
+            return payload, _host(host)
+
+    # -- streaming -----------------------------------------------------------
+
+    def stream(self, path: str, body: dict[str, Any], make_sink: Callable[[], StreamSink]) -> Iterator[Any]:
+        """Yield decoded chunks of one SSE request.
+
+        A failure before any content was delivered is retried like any other;
+        after content it is raised with ``partial_content`` set, never retried.
+        """
+        attempts = Attempts(self.health, self.config.max_retries)
+        host = attempts.first()
+        while True:
+            ctx = self._ctx(host, path, "POST")
+            sink = make_sink()
+            try:
+                response = self._send("POST", host, path, body, ctx)
+                try:
+                    if not _is_event_stream(response):
+                        yield from self._json_as_stream(response.status_code, response.read(), ctx, sink)
+                    else:
+                        decoder = SSEDecoder()
+                        done = False
+                        try:
+                            for data in response.iter_bytes():
+                                chunks, done = self._feed(decoder.feed(data), sink, ctx)
+                                yield from chunks
+                                if done:
+                                    break
+                            if not done:
+                                chunks, done = self._feed(decoder.flush(), sink, ctx)
+                                yield from chunks
+                        except _compat.TransportError as exc:
+                            raise self._broken(exc, sink, ctx) from None
+                        yield from self._end(sink, ctx, done)
+                finally:
+                    response.close()
+            except E.ZZZError as exc:
+                decision = self._after_stream_failure(exc, sink, attempts)
+                time.sleep(decision.delay)
+                host = decision.host
+                continue
+            attempts.succeeded(host)
+            return
+
+    async def astream(self, path: str, body: dict[str, Any], make_sink: Callable[[], StreamSink]) -> AsyncIterator[Any]:
+        """Async twin of :meth:`stream`."""
+        attempts = Attempts(self.health, self.config.max_retries)
+        host = attempts.first()
+        while True:
+            ctx = self._ctx(host, path, "POST")
+            sink = make_sink()
+            try:
+                response = await self._asend("POST", host, path, body, ctx)
+                try:
+                    if not _is_event_stream(response):
+                        for chunk in self._json_as_stream(response.status_code, await response.aread(), ctx, sink):
+                            yield chunk
+                    else:
+                        decoder = SSEDecoder()
+                        done = False
+                        try:
+                            async for data in response.aiter_bytes():
+                                chunks, done = self._feed(decoder.feed(data), sink, ctx)
+                                for chunk in chunks:
+                                    yield chunk
+                                if done:
+                                    break
+                            if not done:
+                                chunks, done = self._feed(decoder.flush(), sink, ctx)
+                                for chunk in chunks:
+                                    yield chunk
+                        except _compat.TransportError as exc:
+                            raise self._broken(exc, sink, ctx) from None
+                        for chunk in self._end(sink, ctx, done):
+                            yield chunk
+                finally:
+                    await response.aclose()
+            except E.ZZZError as exc:
+                decision = self._after_stream_failure(exc, sink, attempts)
+                await asyncio.sleep(decision.delay)
+                host = decision.host
+                continue
+            attempts.succeeded(host)
+            return
+
+    # -- shared per-event logic (pure, used by both loops) -------------------
+
+    @staticmethod
+    def _feed(events: list[Any], sink: StreamSink, ctx: ErrorContext) -> tuple[list[Any], bool]:
+        """Turn the SSE events of one network read into chunks; True once ``[DONE]`` arrives.
+
+        Raises the normalized error for an ``event: error`` or an error frame.
+        """
+        out: list[Any] = []
+        for event in events:
+            data = event.data
+            if data == "[DONE]":
+                return out, True
+            if event.event == "error":
+                raise error_map.from_payload(_loads_or_text(data), 200, ctx)
+            try:
+                payload = json.loads(data)
+            except ValueError:
+                # Some relays send pings as bare data lines; they carry no content.
+                log.debug("skipping a non-JSON SSE data line from %s: %.80r", ctx.host, data)
+                continue
+            if type(payload) is not dict or error_map.is_error_payload(payload):
+                raise error_map.from_payload(payload, 200, ctx)
+            out.extend(sink.feed(payload))
+        return out, False
+
+    def _after_stream_failure(self, exc: E.ZZZError, sink: StreamSink, attempts: Attempts) -> Any:
+        if sink.delivered:
+            if not exc.partial_content:
+                exc.partial_content = sink.content_so_far()
+            attempts.give_up(exc)
+        decision = attempts.next(exc)
+        self._log_retry(exc, decision.host, decision.delay, attempts)
+        return decision
+
+    def _end(self, sink: StreamSink, ctx: ErrorContext, done: bool) -> list[Any]:
+        tail = sink.finish()
+        if not done and not sink.saw_finish_reason:
+            raise error_map.interrupted(
+                ctx, delivered=sink.delivered, partial=sink.content_so_far(), reason="no [DONE] and no finish reason"
+            )
+        return tail
+
+    def _broken(self, exc: BaseException, sink: StreamSink, ctx: ErrorContext) -> E.ZZZError:
+        if isinstance(exc, _compat.TimeoutException) and not sink.delivered:
+            return error_map.from_transport(exc, ctx, timed_out=True)
+        return error_map.interrupted(
+            ctx, delivered=sink.delivered, partial=sink.content_so_far(), reason=f"connection broke: {type(exc).__name__}"
+        )
+
+    def _json_as_stream(self, status: int, raw: bytes, ctx: ErrorContext, sink: StreamSink) -> list[Any]:
+        # A JSON body although stream=true was asked: an error, or a gateway that
+        # ignored ``stream``; the latter is replayed as one chunk per choice.
+        payload = self._decode(status, raw, ctx, "choices")
+        chunks = sink.feed(_as_delta_payload(payload))
+        return chunks + sink.finish()
+
+    # -- sending -------------------------------------------------------------
+
+    def _send(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext) -> Any:
+        try:
+            if method == "GET":
+                return self.sync_client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
+            return self.sync_client.post(host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM})
+        except openai.APIStatusError as exc:
+            raise self._status_error(exc, ctx) from None
+        except openai.APITimeoutError as exc:
+            raise error_map.from_transport(_root(exc), ctx, timed_out=True) from None
+        except openai.APIConnectionError as exc:
+            raise error_map.from_transport(_root(exc), ctx, timed_out=False) from None
+
+    async def _asend(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext) -> Any:
+        client = self.async_client
+        try:
+            if method == "GET":
+                return await client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
+            return await client.post(host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM})
+        except openai.APIStatusError as exc:
+            raise self._status_error(exc, ctx) from None
+        except openai.APITimeoutError as exc:
+            raise error_map.from_transport(_root(exc), ctx, timed_out=True) from None
+        except openai.APIConnectionError as exc:
+            raise error_map.from_transport(_root(exc), ctx, timed_out=False) from None
+
+    def _status_error(self, exc: openai.APIStatusError, ctx: ErrorContext) -> E.ZZZError:
+        ctx.headers = exc.response.headers
+        try:
+            raw = exc.response.content
+        except Exception:  # noqa: BLE001 - a body that cannot be read is reported as empty
+            raw = b""
+        return error_map.from_body(exc.status_code, raw, ctx)
+
+    def _decode(self, status: int, raw: bytes, ctx: ErrorContext, require: str | None) -> Any:
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = None
+        if payload is None:
+            raise error_map.from_body(status, raw, ctx)
+        if error_map.is_error_payload(payload) if isinstance(payload, dict) else not isinstance(payload, list):
+            raise error_map.from_payload(payload, status, ctx)
+        if require is not None and (not isinstance(payload, dict) or not isinstance(payload.get(require), list)):
+            raise error_map.classify(
+                status=status,
+                code=payload.get("code") if isinstance(payload, dict) else None,
+                message=f"the gateway answered without {require!r} (got keys: {sorted(payload)[:8] if isinstance(payload, dict) else type(payload).__name__})",
+                body=payload,
+                ctx=ctx,
+            )
+        return payload
+
+    def _ctx(self, host: str, path: str, method: str) -> ErrorContext:
+        return ErrorContext(host=_host(host), url=host + path, method=method, secrets=self._secrets, key_hint=self._key_hint)
+
+    @staticmethod
+    def _log_retry(exc: E.ZZZError, host: str, delay: float, attempts: Attempts) -> None:
+        log.warning(
+            "zzz: %s from %s; sending again to %s in %.2fs (attempt %d, retry %d of %d)",
+            type(exc).__name__, exc.host, _host(host), delay, attempts.count, attempts.retries, attempts.max_retries,
+        )
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+
+
+_GLOBAL_LOOP_KEY = type("_AnyLoop", (), {})()
+
+
+def _is_event_stream(response: Any) -> bool:
+    return "text/event-stream" in response.headers.get("content-type", "")
+
+
+def _as_delta_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    choices = []
+    for choice in payload.get("choices") or []:
+        c = dict(choice)
+        if "message" in c:
+            c["delta"] = c.pop("message")
+        choices.append(c)
+    out = dict(payload)
+    out["choices"] = choices
+    return out
+
+
+def _loads_or_text(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
+
+
+def _root(exc: BaseException) -> BaseException:
+    return exc.__cause__ or exc
+
+
+def _host(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0]

@@ -1,0 +1,180 @@
+"""Plain result types shared by both skins.
+
+These are ``slots`` dataclasses, not pydantic models: the decoders build one or
+more of them per streamed chunk, and constructing a pydantic model per chunk is
+exactly the cost this project exists to avoid.  Each type keeps the decoded JSON
+it came from in ``raw`` (where there is one) so nothing the gateway sent is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts of one call; ``None`` where the gateway did not say."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int | None = None
+    """``prompt_tokens_details.cached_tokens`` (or DeepSeek's ``prompt_cache_hit_tokens``)."""
+    reasoning_tokens: int | None = None
+    """``completion_tokens_details.reasoning_tokens``."""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    """One streamed fragment of a tool call, with its index already resolved.
+
+    Relays omit ``index``, repeat ``id`` or send whole calls at once; the
+    accumulator (``zzz_core.tool_calls``) turns whatever arrived into these.
+    ``id`` and ``name`` are set only on the fragment that first carries them.
+    """
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """A complete tool call.
+
+    ``arguments`` is the raw JSON text exactly as received.  ``args`` is the
+    parsed object when it parsed, else ``None`` with the reason in ``error``:
+    invalid arguments are reported, never dropped.
+    """
+
+    id: str
+    name: str
+    arguments: str
+    index: int = 0
+    args: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ChatChoice:
+    """One choice of a non-streamed chat completion (all ``n`` are kept)."""
+
+    index: int = 0
+    role: str = "assistant"
+    content: str | None = None
+    reasoning: str | None = None
+    """Reasoning text, from ``reasoning_content``, ``reasoning`` or ``<think>`` tags."""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str | None = None
+    logprobs: dict[str, Any] | None = None
+    refusal: str | None = None
+
+
+@dataclass(slots=True)
+class ChatResult:
+    """A decoded chat completion."""
+
+    choices: list[ChatChoice]
+    id: str | None = None
+    model: str | None = None
+    created: int | None = None
+    usage: Usage | None = None
+    system_fingerprint: str | None = None
+    host: str | None = None
+    """The gateway host that answered (after any mirror failover)."""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ChatChunk:
+    """What one SSE event contributes to one choice of a streamed chat.
+
+    A usage-only final event yields a chunk with empty text and ``usage`` set.
+    ``id``/``model``/``system_fingerprint`` are copied from the event when present.
+    """
+
+    index: int = 0
+    content: str = ""
+    reasoning: str = ""
+    tool_calls: list[ToolCallDelta] = field(default_factory=list)
+    finish_reason: str | None = None
+    logprobs: dict[str, Any] | None = None
+    usage: Usage | None = None
+    id: str | None = None
+    model: str | None = None
+    system_fingerprint: str | None = None
+    role: str | None = None
+
+
+@dataclass(slots=True)
+class CompletionChoice:
+    """One choice of a ``/v1/completions`` call."""
+
+    index: int = 0
+    text: str = ""
+    finish_reason: str | None = None
+    logprobs: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class CompletionResult:
+    choices: list[CompletionChoice]
+    id: str | None = None
+    model: str | None = None
+    usage: Usage | None = None
+    host: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CompletionChunk:
+    index: int = 0
+    text: str = ""
+    finish_reason: str | None = None
+    logprobs: dict[str, Any] | None = None
+    usage: Usage | None = None
+    id: str | None = None
+    model: str | None = None
+
+
+@dataclass(slots=True)
+class EmbeddingResult:
+    """Vectors in input order, whatever order the gateway listed them in."""
+
+    vectors: list[list[float]]
+    model: str | None = None
+    usage: Usage | None = None
+    host: str | None = None
+
+
+@dataclass(slots=True)
+class ModelInfo:
+    """One entry of ``GET /v1/models``."""
+
+    id: str
+    owned_by: str | None = None
+    created: int | None = None
+    supported_endpoint_types: list[str] = field(default_factory=list)
+    """new-api's per-model list, e.g. ``["openai", "anthropic"]``; empty when not sent."""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Balance:
+    """Account balance, in one shape for every gateway.
+
+    ``remaining`` is what can still be spent.  ``currency`` is a best guess:
+    智增增 does not document it (its users treat it as CNY); new-api reports USD
+    unless the operator configured otherwise.
+    """
+
+    remaining: float
+    gateway: str
+    currency: str | None = None
+    total: float | None = None
+    used: float | None = None
+    unlimited: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
