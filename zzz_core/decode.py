@@ -1,0 +1,511 @@
+"""Gateway payloads -> result types, and the stream assemblers.
+
+Why: both skins need the same answers from the same JSON, and the stream
+assembler is the per-chunk hot loop, so it works on plain dicts from
+``json.loads`` and builds one slots dataclass per choice per event -- no
+pydantic, no regex.  The caller has already ruled out error payloads.
+
+Usage in streams is delivered on exactly one chunk, because both frameworks sum
+the usage of the chunks they merge: a usage-only event (``choices: []``) or an
+event with a ``finish_reason`` carries it; usage seen on other events (relays
+that repeat cumulative usage on every chunk) is held, latest wins, and is
+delivered by ``finish()`` if nothing else did.  ``result()`` reports the latest
+usage seen.
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+import sys
+from typing import Any
+
+from zzz_core.reasoning import ThinkSplitter, extract_reasoning, split_think
+from zzz_core.tool_calls import ToolCallAccumulator, parse_tool_calls
+from zzz_core.types import (
+    ChatChoice,
+    ChatChunk,
+    ChatResult,
+    CompletionChoice,
+    CompletionChunk,
+    CompletionResult,
+    EmbeddingResult,
+    ModelInfo,
+    Usage,
+)
+from zzz_core.usage import parse_usage
+
+__all__ = [
+    "ChatStreamAssembler",
+    "CompletionStreamAssembler",
+    "parse_chat_response",
+    "parse_completion_response",
+    "parse_embedding_response",
+    "parse_models",
+]
+
+
+def _text(content: Any) -> str | None:
+    """Content as a string: joins ``[{"type": "text", "text": ...}]`` parts."""
+    if content is None or content.__class__ is str:
+        return content  # type: ignore[no-any-return]
+    if isinstance(content, list):
+        return "".join(p if isinstance(p, str) else _part_text(p) for p in content)
+    return str(content)
+
+
+def _part_text(part: Any) -> str:
+    if isinstance(part, dict) and part.get("type", "text") == "text" and isinstance(part.get("text"), str):
+        return part["text"]  # type: ignore[no-any-return]
+    return ""
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if value.__class__ is int else None
+
+
+def _index(choice: dict[str, Any], default: int) -> int:
+    index = choice.get("index")
+    return index if index.__class__ is int else default
+
+
+def parse_chat_response(payload: dict[str, Any], host: str | None = None) -> ChatResult:
+    """Decode a non-streamed chat completion.
+
+    Args:
+        payload: The response JSON (already known not to be an error).
+        host: The gateway host that answered.
+
+    Returns:
+        All choices, with reasoning from ``reasoning_content``/``reasoning`` or
+        else a leading ``<think>`` block, tool calls validated, usage parsed.
+    """
+    choices = []
+    for position, c in enumerate(payload.get("choices") or ()):
+        if not isinstance(c, dict):
+            continue
+        msg = c.get("message") or c.get("delta") or {}
+        content = _text(msg.get("content"))
+        reasoning = extract_reasoning(msg)
+        if reasoning is None and content:
+            content, reasoning = split_think(content)
+        raw_calls = msg.get("tool_calls")
+        if not raw_calls and isinstance(msg.get("function_call"), dict):
+            raw_calls = [{"function": msg["function_call"]}]  # legacy functions API
+        choices.append(
+            ChatChoice(
+                index=_index(c, position),
+                role=msg.get("role") or "assistant",
+                content=content,
+                reasoning=reasoning,
+                tool_calls=parse_tool_calls(raw_calls),
+                finish_reason=c.get("finish_reason"),
+                logprobs=c.get("logprobs"),
+                refusal=msg.get("refusal"),
+            )
+        )
+    return ChatResult(
+        choices=choices,
+        id=payload.get("id") or None,
+        model=payload.get("model") or None,
+        created=_int_or_none(payload.get("created")),
+        usage=parse_usage(payload.get("usage")),
+        system_fingerprint=payload.get("system_fingerprint"),
+        host=host,
+        raw=payload,
+    )
+
+
+class _Choice:
+    __slots__ = ("content", "finish", "logprobs")
+
+    def __init__(self) -> None:
+        self.content: list[str] = []
+        self.logprobs: list[Any] = []
+        self.finish: str | None = None
+
+
+class _ChatChoice(_Choice):
+    __slots__ = ("reasoning", "refusal", "role", "think", "tools")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reasoning: list[str] = []
+        self.refusal: list[str] = []
+        self.role: str | None = None
+        self.think: ThinkSplitter | None = ThinkSplitter()  # dropped once it passes text through
+        self.tools: ToolCallAccumulator | None = None
+
+
+class _StreamBase:
+    """What both assemblers track besides the shape of their chunks."""
+
+    __slots__ = (
+        "_choices",
+        "_created",
+        "_delivered",
+        "_finished",
+        "_id",
+        "_model",
+        "_saw_finish",
+        "_usage",
+        "_usage_sent",
+    )
+
+    def __init__(self) -> None:
+        self._choices: dict[int, Any] = {}
+        self._id: str | None = None
+        self._model: str | None = None
+        self._created: int | None = None
+        self._usage: Usage | None = None
+        self._usage_sent = False
+        self._delivered = False
+        self._saw_finish = False
+        self._finished = False
+
+    @property
+    def delivered(self) -> bool:
+        """True once any text, reasoning or tool-call fragment has been produced."""
+        return self._delivered
+
+    @property
+    def saw_finish_reason(self) -> bool:
+        """True once any choice has reported a ``finish_reason``."""
+        return self._saw_finish
+
+    def content_so_far(self, index: int = 0) -> str:
+        """The text delivered so far for a choice (joined on demand)."""
+        st = self._choices.get(index)
+        return "".join(st.content) if st is not None else ""
+
+    def _header(self, payload: dict[str, Any]) -> tuple[str | None, str | None, Usage | None]:
+        """Record id/model/created; return (id, model, usage to deliver with this event)."""
+        pid = payload.get("id") or None
+        model = payload.get("model") or None
+        if self._id is None and pid is not None:
+            self._id = pid
+        if self._created is None:
+            self._created = _int_or_none(payload.get("created"))
+        if model is not None:
+            self._model = model
+        raw_usage = payload.get("usage")
+        if not raw_usage:
+            return pid, model, None
+        usage = parse_usage(raw_usage)
+        if usage is None:
+            return pid, model, None
+        self._usage = usage
+        if self._usage_sent:
+            return pid, model, None
+        choices = payload.get("choices")
+        if not choices or any(isinstance(c, dict) and c.get("finish_reason") for c in choices):
+            self._usage_sent = True
+            return pid, model, usage
+        return pid, model, None  # held: a relay repeating usage on every chunk
+
+    def _held_usage(self) -> Usage | None:
+        if self._usage is None or self._usage_sent:
+            return None
+        self._usage_sent = True
+        return self._usage
+
+
+class ChatStreamAssembler(_StreamBase):
+    """Turns the decoded ``data:`` objects of one chat stream into chunks and a result."""
+
+    __slots__ = ("_fingerprint",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fingerprint: str | None = None
+
+    def feed(self, payload: dict[str, Any]) -> list[ChatChunk]:
+        """Decode one stream event.
+
+        Args:
+            payload: The JSON object of one ``data:`` line.
+
+        Returns:
+            One chunk per choice in the event, or one usage-only chunk for a
+            usage event without choices.
+        """
+        pid, model, usage = self._header(payload)
+        fingerprint = payload.get("system_fingerprint")
+        if fingerprint is not None:
+            self._fingerprint = fingerprint
+        out: list[ChatChunk] = []
+        for c in payload.get("choices") or ():
+            index = c.get("index")
+            if index.__class__ is not int:
+                index = 0
+            st = self._choices.get(index)
+            if st is None:
+                st = self._choices[index] = _ChatChoice()
+            delta = c.get("delta") or {}
+            text = delta.get("content") or ""
+            reasoning = extract_reasoning(delta) or ""
+            if text:
+                if text.__class__ is not str:
+                    text = _text(text)
+                sp = st.think
+                if sp is not None:
+                    text, think = sp.feed(text)
+                    if think:
+                        reasoning += think
+                    if sp.passthrough:
+                        st.think = None
+                if text:
+                    st.content.append(text)
+            if reasoning:
+                st.reasoning.append(reasoning)
+            deltas = []
+            raw_calls = delta.get("tool_calls")
+            if raw_calls:
+                if st.tools is None:
+                    st.tools = ToolCallAccumulator()
+                deltas = st.tools.feed(raw_calls)
+            if text or reasoning or deltas:
+                self._delivered = True
+            role = delta.get("role")
+            if role:
+                st.role = role
+            if delta.get("refusal"):
+                st.refusal.append(delta["refusal"])
+            finish = c.get("finish_reason")
+            if finish:
+                st.finish = finish
+                self._saw_finish = True
+            logprobs = c.get("logprobs")
+            if logprobs:
+                st.logprobs.append(logprobs)
+            out.append(
+                ChatChunk(index, text, reasoning, deltas, finish, logprobs, usage, pid, model, fingerprint, role)
+            )
+            usage = None  # one chunk carries it
+        if usage is not None:
+            out.append(ChatChunk(usage=usage, id=pid, model=model, system_fingerprint=fingerprint))
+        return out
+
+    def finish(self) -> list[ChatChunk]:
+        """End of stream: release text held by ``<think>`` splitters, and held usage.
+
+        Returns:
+            Chunks for any buffered text, and a usage-only chunk if usage was
+            seen but not yet delivered.  Empty on a second call.
+        """
+        if self._finished:
+            return []
+        self._finished = True
+        out = []
+        for index, st in self._choices.items():
+            if st.think is None:
+                continue
+            text, reasoning = st.think.flush()
+            st.think = None
+            if text:
+                st.content.append(text)
+            if reasoning:
+                st.reasoning.append(reasoning)
+            if text or reasoning:
+                self._delivered = True
+                out.append(ChatChunk(index, text, reasoning, id=self._id, model=self._model))
+        usage = self._held_usage()
+        if usage is not None:
+            out.append(ChatChunk(usage=usage, id=self._id, model=self._model))
+        return out
+
+    def result(self, host: str | None = None) -> ChatResult:
+        """The aggregate of everything fed (calls :meth:`finish` if not done).
+
+        Args:
+            host: The gateway host that answered.
+
+        Returns:
+            Full content, reasoning, tool calls and finish reason per choice,
+            with the latest usage seen.
+        """
+        self.finish()
+        choices = [
+            ChatChoice(
+                index=index,
+                role=st.role or "assistant",
+                content="".join(st.content) if st.content else None,
+                reasoning="".join(st.reasoning).strip() or None,
+                tool_calls=st.tools.finish() if st.tools is not None else [],
+                finish_reason=st.finish,
+                logprobs=_merge_logprobs(st.logprobs),
+                refusal="".join(st.refusal) or None,
+            )
+            for index, st in sorted(self._choices.items())
+        ]
+        return ChatResult(choices, self._id, self._model, self._created, self._usage, self._fingerprint, host)
+
+
+def _merge_logprobs(parts: list[Any]) -> dict[str, Any] | None:
+    """Concatenate the token lists of streamed logprobs (chat or completion shape)."""
+    if not parts:
+        return None
+    merged: dict[str, Any] = {}
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        for key, value in part.items():
+            if isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+def parse_completion_response(payload: dict[str, Any], host: str | None = None) -> CompletionResult:
+    """Decode a non-streamed ``/v1/completions`` response.
+
+    Args:
+        payload: The response JSON (already known not to be an error).
+        host: The gateway host that answered.
+
+    Returns:
+        All choices with their text, finish reason and logprobs, and usage.
+    """
+    choices = [
+        CompletionChoice(_index(c, position), _text(c.get("text")) or "", c.get("finish_reason"), c.get("logprobs"))
+        for position, c in enumerate(payload.get("choices") or ())
+        if isinstance(c, dict)
+    ]
+    usage = parse_usage(payload.get("usage"))
+    return CompletionResult(choices, payload.get("id") or None, payload.get("model") or None, usage, host, payload)
+
+
+class CompletionStreamAssembler(_StreamBase):
+    """Turns the decoded events of one ``/v1/completions`` stream into chunks and a result."""
+
+    __slots__ = ()
+
+    def feed(self, payload: dict[str, Any]) -> list[CompletionChunk]:
+        """Decode one stream event.
+
+        Args:
+            payload: The JSON object of one ``data:`` line.
+
+        Returns:
+            One chunk per choice, or one usage-only chunk for a usage event.
+        """
+        pid, model, usage = self._header(payload)
+        out: list[CompletionChunk] = []
+        for c in payload.get("choices") or ():
+            index = c.get("index")
+            if index.__class__ is not int:
+                index = 0
+            st = self._choices.get(index)
+            if st is None:
+                st = self._choices[index] = _Choice()
+            text = c.get("text") or ""
+            if text:
+                if text.__class__ is not str:
+                    text = _text(text)
+                st.content.append(text)
+                self._delivered = True
+            finish = c.get("finish_reason")
+            if finish:
+                st.finish = finish
+                self._saw_finish = True
+            logprobs = c.get("logprobs")
+            if logprobs:
+                st.logprobs.append(logprobs)
+            out.append(CompletionChunk(index, text, finish, logprobs, usage, pid, model))
+            usage = None
+        if usage is not None:
+            out.append(CompletionChunk(usage=usage, id=pid, model=model))
+        return out
+
+    def finish(self) -> list[CompletionChunk]:
+        """End of stream: a usage-only chunk if usage was held, else nothing."""
+        if self._finished:
+            return []
+        self._finished = True
+        usage = self._held_usage()
+        return [CompletionChunk(usage=usage, id=self._id, model=self._model)] if usage else []
+
+    def result(self, host: str | None = None) -> CompletionResult:
+        """The aggregate of everything fed.
+
+        Args:
+            host: The gateway host that answered.
+
+        Returns:
+            Full text and finish reason per choice, with the latest usage seen.
+        """
+        self.finish()
+        choices = [
+            CompletionChoice(index, "".join(st.content), st.finish, _merge_logprobs(st.logprobs))
+            for index, st in sorted(self._choices.items())
+        ]
+        return CompletionResult(choices=choices, id=self._id, model=self._model, usage=self._usage, host=host)
+
+
+def _vector(value: Any) -> list[float]:
+    if isinstance(value, str):
+        floats = array.array("f")
+        floats.frombytes(base64.b64decode(value, validate=True))
+        if sys.byteorder == "big":
+            floats.byteswap()
+        return floats.tolist()
+    if isinstance(value, list):
+        return value
+    raise ValueError(f"embedding is neither a list nor a base64 string: {type(value).__name__}")
+
+
+def parse_embedding_response(
+    payload: dict[str, Any], expected: int | None = None, host: str | None = None
+) -> EmbeddingResult:
+    """Decode an ``/v1/embeddings`` response into vectors in input order.
+
+    Items are ordered by their ``index`` when the indices are exactly
+    ``0..n-1``; otherwise (relays that number every item 0) list order is kept.
+
+    Args:
+        payload: The response JSON (already known not to be an error).
+        expected: The number of inputs sent, if the count should be checked.
+        host: The gateway host that answered.
+
+    Returns:
+        The vectors (base64 ``embedding`` strings decoded as little-endian
+        float32), model and usage.
+
+    Raises:
+        ValueError: The count differs from ``expected`` (relays answer an
+            empty ``data`` with HTTP 200), or an item has no usable embedding.
+    """
+    data = payload.get("data")
+    items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+    if expected is not None and len(items) != expected:
+        raise ValueError(f"the gateway returned {len(items)} embeddings for {expected} inputs")
+    indices = [item.get("index") for item in items]
+    if sorted(i for i in indices if i.__class__ is int) == list(range(len(items))):
+        items = [item for _, item in sorted(zip(indices, items, strict=True), key=lambda pair: pair[0])]
+    vectors = []
+    for position, item in enumerate(items):
+        if "embedding" not in item:
+            raise ValueError(f"embedding item {position} has no 'embedding'")
+        vectors.append(_vector(item["embedding"]))
+    return EmbeddingResult(vectors, payload.get("model") or None, parse_usage(payload.get("usage")), host)
+
+
+def parse_models(payload: dict[str, Any]) -> list[ModelInfo]:
+    """Decode ``GET /v1/models`` (OpenAI list shape, with new-api's extras).
+
+    Args:
+        payload: The response JSON; a bare list of model objects is accepted too.
+
+    Returns:
+        One :class:`ModelInfo` per entry that has an ``id``, in listed order.
+    """
+    data = payload.get("data") if isinstance(payload, dict) else payload
+    out = []
+    for item in data if isinstance(data, list) else ():
+        if not isinstance(item, dict) or not item.get("id"):
+            continue
+        types = item.get("supported_endpoint_types")
+        types = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+        out.append(ModelInfo(str(item["id"]), item.get("owned_by"), _int_or_none(item.get("created")), types, item))
+    return out
