@@ -40,10 +40,13 @@ _EXPORTS: dict[str, str] = {
     "function_tool": "params",
     "json_schema_response_format": "params",
     "json_object_response_format": "params",
+    "strict_json_schema": "params",
     # profiles
     "ModelProfile": "profiles",
     "get_profile": "profiles",
     "register_profile": "profiles",
+    "unregister_profile": "profiles",
+    "list_profiles": "profiles",
     # results
     "Balance": "types",
     "ChatChoice": "types",
@@ -125,9 +128,10 @@ if TYPE_CHECKING:  # pragma: no cover
         json_object_response_format,
         json_schema_response_format,
         normalize_tool_choice,
+        strict_json_schema,
     )
     from .presets import PRESETS, GatewayPreset, get_preset
-    from .profiles import ModelProfile, get_profile, register_profile
+    from .profiles import ModelProfile, get_profile, list_profiles, register_profile, unregister_profile
     from .tool_calls import parse_partial_json
     from .types import (
         Balance,
