@@ -1,0 +1,81 @@
+"""Deterministic, meaningful embedding vectors (feature hashing, no model).
+
+Features: lowercased word tokens (stopwords dropped), character trigrams of those
+words, and for Chinese each character and each bigram.  Each feature is hashed (CRC-32,
+stable across processes) to a signed position of the vector, which is then
+L2-normalised.  Texts sharing words get a high cosine similarity, unrelated texts a
+value near zero.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import struct
+import zlib
+from functools import lru_cache
+
+from .answers import STOPWORDS
+
+__all__ = ["cosine", "embed", "encode_base64", "default_dimensions"]
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+
+
+def default_dimensions(model: str) -> int:
+    """3072 for ``*3-large*`` models, else 1536 (OpenAI's sizes)."""
+    return 3072 if "3-large" in model else 1536
+
+
+def _features(text: str) -> list[tuple[str, float]]:
+    feats: list[tuple[str, float]] = []
+    for token in _TOKEN_RE.findall(text.lower()):
+        if _CJK_RUN.fullmatch(token):
+            for i, ch in enumerate(token):
+                if ch not in STOPWORDS:
+                    feats.append(("c:" + ch, 0.6))
+                if i + 1 < len(token):
+                    feats.append(("b:" + token[i : i + 2], 1.0))
+            continue
+        if token in STOPWORDS:
+            continue
+        feats.append(("w:" + token, 1.0))
+        padded = f"<{token}>"
+        for i in range(len(padded) - 2):
+            feats.append(("t:" + padded[i : i + 3], 0.35))
+    if not feats:
+        feats.append(("raw:" + text, 1.0))
+    return feats
+
+
+@lru_cache(maxsize=4096)
+def _embed_cached(text: str, dimensions: int) -> tuple[float, ...]:
+    vec = [0.0] * dimensions
+    for feat, weight in _features(text):
+        h = zlib.crc32(feat.encode("utf-8"))
+        vec[h % dimensions] += weight if (h >> 31) & 1 else -weight
+    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+    return tuple(round(v / norm, 8) for v in vec)
+
+
+def embed(text: str, dimensions: int = 1536) -> list[float]:
+    """The unit vector of ``text`` in ``dimensions`` dimensions."""
+    if dimensions < 1:
+        raise ValueError("dimensions must be positive")
+    return list(_embed_cached(text, dimensions))
+
+
+def encode_base64(vector: list[float]) -> str:
+    """OpenAI's ``encoding_format="base64"``: little-endian float32, base64."""
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    """Cosine similarity of two vectors."""
+    dot = sum(x * y for x, y in zip(a, b))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0
