@@ -53,6 +53,9 @@ CODE_TABLE: dict[str, type[E.ZZZError]] = {
     "get_channel_failed": E.GatewayServerError,
     "server_error": E.GatewayServerError,
     "api_not_implemented": E.GatewayError,
+    "invalid_request_error": E.InvalidRequestError,
+    "invalid_request": E.InvalidRequestError,
+    "invalid_parameter": E.InvalidRequestError,
 }
 
 # 2. Message texts (regex, searched in the lower-cased msg) -> class.  Order matters:
@@ -101,6 +104,7 @@ _REQUEST_ID = re.compile(r"\s*\(request id: ?([^)]*)\)\s*$", re.IGNORECASE)
 _KEY_LIKE = re.compile(r"\b((?:sk|zk|zp)-)[A-Za-z0-9_\-]{6,}")
 _OK_CODES = frozenset({None, 0, "0", "", 200, "200", "ok", "OK", "success", "SUCCESS"})
 EXCERPT_CHARS = 300
+_UNAMBIGUOUS_STATUSES = frozenset({401, 402, 403, 429})
 
 
 @dataclass(slots=True)
@@ -205,15 +209,20 @@ def _pick_class(status: int, code: Any, msg: str) -> type[E.ZZZError]:
     by_text = _by_message(lowered)
     if by_text is not None:
         return by_text
-    if status >= 400:
-        if status in STATUS_TABLE:
-            return STATUS_TABLE[status]
-        if status >= 500:
-            return E.GatewayServerError
-        return E.GatewayError
-    for pattern, cls in WEAK_MESSAGE_TABLE:
-        if pattern.search(lowered):
-            return cls
+    unknown_code = code not in (None, "")
+    if status < 400 or (unknown_code and status not in _UNAMBIGUOUS_STATUSES and status < 500):
+        for pattern, cls in WEAK_MESSAGE_TABLE:
+            # A 4xx is the caller's side: a hint of a server fault cannot make it retryable.
+            if pattern.search(lowered) and (status < 400 or cls is not E.GatewayServerError):
+                return cls
+        if unknown_code or status < 400:
+            # A code we do not know, with a message we do not recognise: say so with
+            # the gateway's own code and msg rather than guess from a generic status.
+            return E.GatewayError
+    if status in STATUS_TABLE:
+        return STATUS_TABLE[status]
+    if status >= 500:
+        return E.GatewayServerError
     return E.GatewayError
 
 
