@@ -1,0 +1,22 @@
+"""LangChain models for the 智增增 and 4Z-API relay gateways (and any OpenAI-compatible relay).
+
+* :class:`ChatZZZ` -- chat models (tools, structured output, reasoning, vision)
+* :class:`ZZZ` -- text completions over ``/v1/completions``
+* :class:`ZZZEmbeddings` -- embeddings
+
+Gateway failures surface as the classes of :mod:`langchain_zzz.errors`, each
+both zzz_core's (so ``openai``'s) and ``langchain_core.exceptions``' type.
+"""
+
+from __future__ import annotations
+
+try:
+    import langchain_core  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError('langchain_zzz needs LangChain: pip install "zzz-relay[langchain]"') from exc
+
+from .chat_models import ChatZZZ
+from .embeddings import ZZZEmbeddings
+from .llms import ZZZ
+
+__all__ = ["ChatZZZ", "ZZZ", "ZZZEmbeddings"]

@@ -1,0 +1,154 @@
+"""The gateway settings every langchain_zzz class shares, resolved once into zzz_core's config.
+
+Each class (``ChatZZZ``, ``ZZZ``, ``ZZZEmbeddings``) declares these fields by
+inheriting :class:`GatewaySettings` and calls :meth:`GatewaySettings._connect`
+from its own validator, so a bad key, URL or preset fails at construction with
+zzz_core's message, and every instance built with the same settings shares one
+:class:`zzz_core.Gateway` (one connection pool).
+
+Unknown constructor arguments follow ChatOpenAI: they are moved to
+``model_kwargs`` with a warning and sent in the request body as they are, except
+that a near-miss of a real parameter (``temprature``, ``max_token``) is an error
+naming the parameter meant, since sending it to the gateway would be silently
+ignored there.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import warnings
+from typing import Any
+
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from zzz_core import Gateway, ZZZConfig
+
+#: How close an unknown argument must be to a parameter name to be called a misspelling.
+_MISSPELLING_CUTOFF = 0.85
+
+
+class GatewaySettings(BaseModel):
+    """Where and how to reach the gateway (see the README's configuration table)."""
+
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
+    )
+
+    api_key: SecretStr | None = Field(default_factory=secret_from_env("ZZZ_API_KEY", default=None))
+    """The key the gateway issued; default ``$ZZZ_API_KEY``."""
+    base_url: str | None = Field(default_factory=from_env("ZZZ_BASE_URL", default=None), alias="api_base")
+    """Any OpenAI-compatible relay; default ``$ZZZ_BASE_URL``, else the preset's."""
+    gateway: str | None = Field(default_factory=from_env("ZZZ_GATEWAY", default=None))
+    """Preset: ``zhizengzeng``, ``4z`` (alias ``zzzzapi``), ``ztoken``; default ``$ZZZ_GATEWAY``."""
+    mirrors: list[str] | None = None
+    """Fallback base URLs tried when the primary cannot be reached; default ``$ZZZ_MIRRORS``/the preset's."""
+    timeout: float | None = Field(default=60.0, alias="request_timeout")
+    """Seconds per request (connect and each read)."""
+    max_retries: int = 2
+    """Retries of retryable failures, made by zzz_core's one retry loop."""
+    default_headers: dict[str, str] | None = None
+    """Headers sent with every request."""
+    allow_insecure_http: bool = False
+    """Permit ``http://`` to a non-loopback host (the key then crosses the network in clear text)."""
+    http_client: Any = Field(default=None, exclude=True)
+    """An ``httpx2.Client`` (openai 3.x) or ``httpx.Client`` (openai 2.x)."""
+    http_async_client: Any = Field(default=None, exclude=True)
+    """Likewise, an ``AsyncClient``."""
+
+    _config: ZZZConfig = PrivateAttr()
+    _gateway: Gateway = PrivateAttr()
+
+    def _zzz_setup(self) -> None:
+        """Validate and resolve what the fields say (each class adds its own checks)."""
+        self._connect()
+
+    def _connect(self) -> None:
+        """Resolve the settings (arguments, environment, preset) and pick the shared Gateway."""
+        self._config = ZZZConfig.resolve(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            gateway=self.gateway,
+            mirrors=self.mirrors,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+            allow_insecure_http=self.allow_insecure_http,
+        )
+        self._gateway = Gateway.for_config(self._config)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        # The Gateway (one connection pool, with its locks) and injected HTTP clients are
+        # shared by copies, as by every instance built with the same settings.
+        shared = ("http_client", "http_async_client")
+        update = {k: copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k not in shared}
+        return self.model_copy(update=update)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Like zzz_core's ZZZConfig: a pickle never carries the key (nor HTTP clients);
+        # the unpickled copy reads $ZZZ_API_KEY and resolves its settings again.
+        state = super().__getstate__()
+        fields = dict(state["__dict__"])
+        fields.update(api_key=None, http_client=None, http_async_client=None)
+        return {**state, "__dict__": fields, "__pydantic_private__": {}}
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        self._zzz_setup()
+
+    @property
+    def config(self) -> ZZZConfig:
+        """The resolved zzz_core configuration (the key stays a ``SecretStr``)."""
+        return self._config
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "ZZZ_API_KEY"}
+
+
+def _names(cls: type[BaseModel]) -> set[str]:
+    names = set()
+    for name, field in cls.model_fields.items():
+        names.add(name)
+        if field.alias:
+            names.add(field.alias)
+    return names
+
+
+def move_unknown_to_model_kwargs(cls: type[BaseModel], values: Any) -> Any:
+    """A ``mode="before"`` validator body: unknown arguments -> ``model_kwargs``.
+
+    Raises:
+        ValueError: An unknown argument close to a parameter name (a misspelling),
+            or a parameter passed inside ``model_kwargs`` instead of as itself.
+    """
+    if not isinstance(values, dict):
+        return values
+    known = _names(cls)
+    extra = dict(values.get("model_kwargs") or {})
+    for key in [k for k in values if k not in known]:
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=_MISSPELLING_CUTOFF)
+        if close:
+            raise ValueError(
+                f"{cls.__name__} got an unknown argument {key!r}; did you mean {close[0]!r}? "
+                f"(To send a body field the gateway should receive as it is, use model_kwargs={{{key!r}: ...}}.)"
+            )
+        warnings.warn(
+            f"{key!r} is not a {cls.__name__} parameter: it was moved to model_kwargs and is sent in the "
+            "request body as it is.",
+            UserWarning,
+            stacklevel=4,
+        )
+        extra[key] = values.pop(key)
+    clash = sorted(k for k in extra if k in known and k != "model_kwargs")
+    if clash:
+        raise ValueError(
+            f"pass {', '.join(clash)} as {'an argument' if len(clash) == 1 else 'arguments'} of {cls.__name__}, "
+            "not inside model_kwargs"
+        )
+    if extra:
+        values = {**values, "model_kwargs": extra}
+    return values

@@ -1,0 +1,336 @@
+"""``ChatZZZ``: LangChain's chat model interface over zzz_core's gateway calls.
+
+Every byte on the wire is zzz_core's: this class turns LangChain messages into
+message dicts (``_messages``), asks ``zzz_core.build_chat_request`` for the body
+(the model profile decides ``max_tokens`` vs ``max_completion_tokens``, dropped
+parameters, reasoning replay), sends it through the shared ``Gateway`` (the one
+retry loop, mirror failover, typed errors) and turns the decoded result back into
+LangChain messages.  Errors leave re-typed with their LangChain parent
+(``langchain_zzz.errors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Literal
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models.model_profile import ModelProfile
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
+from typing_extensions import Self
+
+from zzz_core import ModelProfile as ZZZProfile
+from zzz_core import build_chat_request, get_profile, normalize_tool_choice
+
+from . import errors
+from ._messages import StreamConverter, to_chat_result, to_openai_messages
+from ._settings import GatewaySettings, move_unknown_to_model_kwargs
+from ._tokens import estimate_messages, estimate_tokens
+from ._tools import format_tool, structured_output
+
+#: Sampling and output fields of ChatZZZ, sent through build_chat_request (None = not sent).
+_FIELD_PARAMS = (
+    "temperature", "top_p", "max_tokens", "n", "seed", "presence_penalty", "frequency_penalty",
+    "logit_bias", "logprobs", "top_logprobs", "reasoning_effort", "response_format",
+)  # fmt: skip
+#: Per-call keyword arguments build_chat_request takes by name (the rest go into the body as they are).
+_CALL_PARAMS = (*_FIELD_PARAMS, "tools", "tool_choice", "parallel_tool_calls", "user")
+_CONSUMED = ("stream", "ls_structured_output_format", "structured_output_format")
+
+
+class ChatZZZ(GatewaySettings, BaseChatModel):
+    """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay).
+
+    ```python
+    from langchain_zzz import ChatZZZ
+
+    llm = ChatZZZ(model="deepseek-reasoner")          # key from ZZZ_API_KEY
+    msg = llm.invoke("1+1=?")
+    msg.content_blocks   # [{"type": "reasoning", ...}, {"type": "text", "text": "2"}]
+    ```
+
+    Unknown keyword arguments are moved to ``model_kwargs`` (with a warning) and
+    sent in the body as they are; one that looks like a misspelt parameter
+    (``temprature``) is an error naming the parameter meant.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
+    )
+
+    model: str = Field(alias="model_name")
+    """The model name as the gateway knows it (``gpt-4o-mini``, ``deepseek-reasoner``, ``glm-4.6``, ...)."""
+    temperature: float | None = None
+    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
+    """Output cap; sent as ``max_completion_tokens`` to models that want that name."""
+    top_p: float | None = None
+    n: int | None = None
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    logit_bias: dict[int | str, float] | None = None
+    logprobs: bool | None = None
+    """Return token log-probabilities in ``response_metadata["logprobs"]``."""
+    top_logprobs: int | None = None
+    reasoning_effort: str | None = None
+    """``minimal``/``low``/``medium``/``high`` (``none``/``xhigh`` where the model has them); sent
+    only to models that take it."""
+    response_format: dict[str, Any] | None = None
+    streaming: bool = False
+    """Stream internally even for ``invoke``."""
+    stream_usage: bool = True
+    """Ask for the usage chunk when streaming (ChatOpenAI turns this off for custom base URLs)."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Body fields sent as they are (unknown constructor arguments land here)."""
+    extra_body: dict[str, Any] | None = None
+    """Body fields merged last, overriding anything (e.g. ``{"thinking": {"type": "enabled"}}``)."""
+    profile_overrides: dict[str, Any] | None = None
+    """Corrections to zzz_core's model profile, e.g. ``{"context_window": 65536, "vision": True}``."""
+
+    _zzz_profile: ZZZProfile = PrivateAttr()
+
+    # -- construction ---------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zzz_unknown_kwargs(cls, values: Any) -> Any:
+        return move_unknown_to_model_kwargs(cls, values)
+
+    @model_validator(mode="after")
+    def _zzz_connect(self) -> Self:
+        self._zzz_setup()
+        return self
+
+    def _zzz_setup(self) -> None:
+        if self.n is not None and self.n < 1:
+            raise ValueError(f"n must be at least 1; got {self.n}")
+        if self.streaming and self.n is not None and self.n > 1:
+            raise ValueError("n > 1 cannot be streamed; set streaming=False")
+        self._zzz_profile = get_profile(self.model, self.profile_overrides)
+        self._connect()
+
+    @property
+    def zzz_profile(self) -> ZZZProfile:
+        """zzz_core's profile of ``model`` (with ``profile_overrides`` applied)."""
+        return self._zzz_profile
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        p = get_profile(self.model, self.profile_overrides)
+        profile = ModelProfile(
+            max_input_tokens=p.context_window,
+            max_output_tokens=p.max_output_tokens,
+            text_inputs=True,
+            text_outputs=True,
+            image_inputs=p.vision,
+            image_url_inputs=p.vision,
+            reasoning_output=p.reasoning,
+            tool_calling=p.tool_calling,
+            tool_choice=p.tool_choice,
+            tool_call_streaming=p.tool_calling,
+            structured_output=p.json_schema,
+            temperature="temperature" not in p.unsupported_params,
+        )
+        if p.reasoning_effort and p.reasoning_efforts:
+            profile["reasoning_effort_levels"] = list(p.reasoning_efforts)
+        return profile
+
+    # -- identity, tracing, serialization -------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "zzz-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "ZZZ_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_zzz", "chat_models"]
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        params = {name: getattr(self, name) for name in _FIELD_PARAMS if getattr(self, name) is not None}
+        return {"model": self.model, "gateway": self._config.gateway, "base_url": self._config.base_url, **params}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="zzz", ls_model_name=kwargs.get("model") or self.model, ls_model_type="chat"
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if isinstance(temperature, (int, float)):
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        stops = stop if stop is not None else self.stop
+        if stops:
+            params["ls_stop"] = [stops] if isinstance(stops, str) else list(stops)
+        return params
+
+    # -- requests -------------------------------------------------------------
+
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
+    ) -> tuple[dict[str, Any], str]:
+        """The request body for these messages and call arguments, and the model it is for."""
+        for key in _CONSUMED:
+            kwargs.pop(key, None)
+        model = kwargs.pop("model", None) or self.model
+        if "max_completion_tokens" in kwargs:
+            kwargs.setdefault("max_tokens", kwargs.pop("max_completion_tokens"))
+        params = {name: getattr(self, name) for name in _FIELD_PARAMS}
+        params.update({name: kwargs.pop(name) for name in _CALL_PARAMS if name in kwargs})
+        params["stop"] = stop if stop is not None else self.stop
+        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        extra = {**self.model_kwargs, **(self.extra_body or {}), **(kwargs.pop("extra_body", None) or {}), **kwargs}
+        if stream and (params.get("n") or 1) > 1:
+            raise ValueError("n > 1 cannot be streamed; call invoke() without streaming")
+        # profile_overrides describe the configured model; a per-call model gets its own profile.
+        profile = self._zzz_profile if model == self.model else get_profile(model)
+        body = build_chat_request(
+            model, to_openai_messages(messages), profile=profile, stream=stream, stream_usage=stream_usage,
+            extra_body=extra or None, **params,
+        )  # fmt: skip
+        return body, model
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        body, model = self._request(messages, stop, stream=False, **kwargs)
+        return to_chat_result(errors.call(self._gateway.chat, body), model)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        body, model = self._request(messages, stop, stream=False, **kwargs)
+        return to_chat_result(await errors.acall(self._gateway.achat, body), model)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        body, model = self._request(messages, stop, stream=True, **kwargs)
+        converter = StreamConverter(model)
+        stream = self._gateway.chat_stream(body)
+        try:
+            for chunk in errors.translated(iter(stream)):
+                generation = converter.chunk(chunk)
+                if generation is not None:
+                    yield generation
+            yield converter.last(stream.result())
+        finally:
+            stream.close()
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        body, model = self._request(messages, stop, stream=True, **kwargs)
+        converter = StreamConverter(model)
+        stream = self._gateway.achat_stream(body)
+        try:
+            async for chunk in errors.atranslated(stream.__aiter__()):
+                generation = converter.chunk(chunk)
+                if generation is not None:
+                    yield generation
+            yield converter.last(stream.result())
+        finally:
+            await stream.aclose()
+
+    # -- tools and structured output ------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (LangChain tools, functions, pydantic models, TypedDicts, tool dicts).
+
+        Args:
+            tools: The tools the model may call.
+            tool_choice: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (call some
+                tool), a tool's name (call that one), or an OpenAI ``tool_choice`` dict.
+            parallel_tool_calls: Sent only when set (some models answer 400 to it).
+            strict: OpenAI strict mode for the tools' schemas.
+            **kwargs: Further call arguments to bind.
+
+        Raises:
+            zzz_core.InvalidInputError: (a ``ValueError``) a tool name the API cannot
+                take, or a ``tool_choice`` naming no bound tool.
+        """
+        formatted = [format_tool(t, strict) for t in tools]
+        choice = normalize_tool_choice(tool_choice, formatted)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_mode", "json_schema"] | None = None,
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """A runnable returning ``schema``-shaped output (a pydantic instance or a dict).
+
+        Args:
+            schema: A pydantic class (v1 or v2), a TypedDict or a JSON schema dict.
+            method: ``function_calling`` (a forced tool call), ``json_schema``
+                (``response_format`` Structured Outputs) or ``json_mode`` (JSON object
+                mode; say the keys in the prompt).  Default: what the model's profile
+                says works through the relays (``json_schema`` for OpenAI models,
+                ``function_calling`` for most others).
+            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead of raising
+                when the answer does not parse.
+            strict: OpenAI strict mode (not with ``json_mode``).
+            **kwargs: Further call arguments to bind.
+        """
+        return structured_output(
+            self, schema, method=method or self._zzz_profile.structured_output_method,
+            include_raw=include_raw, strict=strict, **kwargs,
+        )  # fmt: skip
+
+    # -- token estimates ------------------------------------------------------
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimated tokens of ``text``, offline (see ``langchain_zzz._tokens``)."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return estimate_tokens(text)
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Estimated prompt tokens of ``messages`` (and ``tools``), offline."""
+        return estimate_messages(messages, tools)

@@ -1,0 +1,107 @@
+"""``ZZZEmbeddings``: LangChain's Embeddings interface over the gateway's ``/v1/embeddings``.
+
+Raw text goes on the wire, never tiktoken token arrays (which relays answer
+with a 400 or an empty ``data``), and nothing downloads a tokenizer.  Inputs are
+sent ``chunk_size`` per request (``max_concurrency`` requests at a time when
+async) and come back in input order whatever order the gateway listed them in.
+Empty strings and non-strings are refused before sending, naming their
+positions; a batch that still fails after the retries names the inputs that
+were not embedded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
+from typing_extensions import Self
+
+from zzz_core import ModelProfile as ZZZProfile
+from zzz_core import build_embedding_request, get_profile
+
+from . import errors
+from ._settings import GatewaySettings, move_unknown_to_model_kwargs
+
+
+class ZZZEmbeddings(GatewaySettings, Embeddings):
+    """Embedding models through 智增增 / 4Z-API.
+
+    ```python
+    from langchain_zzz import ZZZEmbeddings
+
+    emb = ZZZEmbeddings(model="text-embedding-3-small", dimensions=256)
+    vectors = emb.embed_documents(["你好", "hello"])
+    ```
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
+    )
+
+    model: str = Field(alias="model_name")
+    dimensions: int | None = None
+    """Output size, for models that can shorten their vectors (text-embedding-3-*, embedding-3, ...)."""
+    chunk_size: int = 256
+    """Inputs per request."""
+    max_concurrency: int = 4
+    """Requests in flight at once in ``aembed_documents``."""
+    encoding_format: str | None = None
+    """``"float"`` or ``"base64"`` (decoded for you); None leaves it to the gateway."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Body fields sent as they are (unknown constructor arguments land here)."""
+    extra_body: dict[str, Any] | None = None
+
+    _zzz_profile: ZZZProfile = PrivateAttr()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zzz_unknown_kwargs(cls, values: Any) -> Any:
+        return move_unknown_to_model_kwargs(cls, values)
+
+    @model_validator(mode="after")
+    def _zzz_connect(self) -> Self:
+        self._zzz_setup()
+        return self
+
+    def _zzz_setup(self) -> None:
+        if self.chunk_size < 1 or self.max_concurrency < 1:
+            raise ValueError("chunk_size and max_concurrency must be at least 1")
+        self._zzz_profile = get_profile(self.model)
+        self._connect()
+
+    def _body(self, texts: list[str]) -> dict[str, Any]:
+        extra = {**self.model_kwargs, **(self.extra_body or {})}
+        return build_embedding_request(
+            self.model, texts, profile=self._zzz_profile, dimensions=self.dimensions,
+            encoding_format=self.encoding_format, extra_body=extra or None,
+        )  # fmt: skip
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed ``texts`` in order (``[]`` for no texts).
+
+        Raises:
+            zzz_core.InvalidInputError: (a ``ValueError``) an empty string or a non-string,
+                with its position.
+            langchain_zzz.errors.*: a gateway failure, naming the inputs not embedded.
+        """
+        if isinstance(texts, list) and not texts:
+            return []
+        body = self._body(texts)
+        return errors.call(self._gateway.embed, body, batch_size=self.chunk_size).vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Async :meth:`embed_documents`, with at most ``max_concurrency`` requests in flight."""
+        if isinstance(texts, list) and not texts:
+            return []
+        body = self._body(texts)
+        result = await errors.acall(
+            self._gateway.aembed, body, batch_size=self.chunk_size, concurrency=self.max_concurrency
+        )
+        return result.vectors
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return (await self.aembed_documents([text]))[0]

@@ -1,0 +1,313 @@
+"""``ZZZ``: LangChain's text-completion LLM over the gateway's ``/v1/completions``.
+
+For the completion-only models relays still serve (``gpt-3.5-turbo-instruct``,
+``davinci-002``) and for chat models whose relay also maps the legacy endpoint.
+Prompts are sent ``batch_size`` at a time in one request each; the gateway
+answers ``n`` choices per prompt, which come back grouped per prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseLLM, LangSmithParams
+from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
+from typing_extensions import Self
+
+from zzz_core import CompletionChunk, CompletionResult, build_completion_request, get_profile
+from zzz_core import ModelProfile as ZZZProfile
+
+from . import errors
+from ._settings import GatewaySettings, move_unknown_to_model_kwargs
+from ._tokens import estimate_tokens
+
+_FIELD_PARAMS = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "n",
+    "suffix",
+    "echo",
+    "best_of",
+    "logprobs",
+    "seed",
+    "logit_bias",
+)
+_CALL_PARAMS = (*_FIELD_PARAMS, "user")
+
+
+class ZZZ(GatewaySettings, BaseLLM):
+    """Text completions through 智增增 / 4Z-API.
+
+    ```python
+    from langchain_zzz import ZZZ
+
+    llm = ZZZ(model="gpt-3.5-turbo-instruct", max_tokens=64)
+    llm.invoke("Say this is a test")
+    ```
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
+    )
+
+    model: str = Field(alias="model_name")
+    max_tokens: int | None = 256
+    """Output cap (the endpoint's own default is 16 tokens); None leaves it to the gateway."""
+    temperature: float | None = None
+    top_p: float | None = None
+    n: int | None = None
+    """Completions per prompt."""
+    best_of: int | None = None
+    """Generate this many server-side and return the best ``n``."""
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    suffix: str | None = None
+    """Text that comes after the completion (insertion)."""
+    echo: bool | None = None
+    """Return the prompt before the completion."""
+    logprobs: int | None = None
+    """Log-probabilities of this many most likely tokens, in ``generation_info["logprobs"]``."""
+    seed: int | None = None
+    logit_bias: dict[int | str, float] | None = None
+    streaming: bool = False
+    stream_usage: bool = True
+    batch_size: int = 20
+    """Prompts per request."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    extra_body: dict[str, Any] | None = None
+
+    _zzz_profile: ZZZProfile = PrivateAttr()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zzz_unknown_kwargs(cls, values: Any) -> Any:
+        return move_unknown_to_model_kwargs(cls, values)
+
+    @model_validator(mode="after")
+    def _zzz_connect(self) -> Self:
+        self._zzz_setup()
+        return self
+
+    def _zzz_setup(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1; got {self.batch_size}")
+        self._zzz_profile = get_profile(self.model)
+        self._connect()
+
+    @property
+    def _llm_type(self) -> str:
+        return "zzz-completions"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "ZZZ_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_zzz", "llms"]
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        params = {name: getattr(self, name) for name in _FIELD_PARAMS if getattr(self, name) is not None}
+        return {"model": self.model, "gateway": self._config.gateway, "base_url": self._config.base_url, **params}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="zzz", ls_model_name=kwargs.get("model") or self.model, ls_model_type="llm"
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if isinstance(temperature, (int, float)):
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        stops = stop if stop is not None else self.stop
+        if stops:
+            params["ls_stop"] = [stops] if isinstance(stops, str) else list(stops)
+        return params
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimated tokens of ``text``, offline (see ``langchain_zzz._tokens``)."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return estimate_tokens(text)
+
+    # -- requests -------------------------------------------------------------
+
+    def _request(
+        self, prompt: str | list[str], stop: list[str] | None, *, stream: bool, **kwargs: Any
+    ) -> tuple[dict[str, Any], str]:
+        kwargs.pop("stream", None)
+        model = kwargs.pop("model", None) or self.model
+        params = {name: getattr(self, name) for name in _FIELD_PARAMS}
+        params.update({name: kwargs.pop(name) for name in _CALL_PARAMS if name in kwargs})
+        params["stop"] = stop if stop is not None else self.stop
+        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        extra = {**self.model_kwargs, **(self.extra_body or {}), **(kwargs.pop("extra_body", None) or {}), **kwargs}
+        profile = self._zzz_profile if model == self.model else get_profile(model)
+        body = build_completion_request(
+            model, prompt, profile=profile, stream=stream, stream_usage=stream_usage, extra_body=extra or None,
+            **params,
+        )  # fmt: skip
+        return body, model
+
+    def _batches(self, prompts: list[str]) -> Iterator[list[str]]:
+        for start in range(0, len(prompts), self.batch_size):
+            yield prompts[start : start + self.batch_size]
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        if self.streaming or kwargs.get("stream"):
+            chunks = [self._merge(list(self._stream(p, stop, run_manager, **kwargs))) for p in prompts]
+            return _streamed_result(chunks, kwargs.get("model") or self.model)
+        results = []
+        for batch in self._batches(prompts):
+            body, model = self._request(batch, stop, stream=False, **kwargs)
+            results.append((len(batch), errors.call(self._gateway.complete, body)))
+        return _llm_result(results, kwargs.get("model") or self.model)
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        if self.streaming or kwargs.get("stream"):
+            chunks = []
+            for prompt in prompts:
+                chunks.append(self._merge([c async for c in self._astream(prompt, stop, run_manager, **kwargs)]))
+            return _streamed_result(chunks, kwargs.get("model") or self.model)
+        results = []
+        for batch in self._batches(prompts):
+            body, model = self._request(batch, stop, stream=False, **kwargs)
+            results.append((len(batch), await errors.acall(self._gateway.acomplete, body)))
+        return _llm_result(results, kwargs.get("model") or self.model)
+
+    @staticmethod
+    def _merge(chunks: list[GenerationChunk]) -> GenerationChunk:
+        merged = chunks[0]
+        for chunk in chunks[1:]:
+            merged += chunk
+        return merged
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        body, model = self._request(prompt, stop, stream=True, **kwargs)
+        if (body.get("n") or 1) > 1 or (body.get("best_of") or 1) > 1:
+            raise ValueError("n > 1 and best_of > 1 cannot be streamed")
+        stream = self._gateway.complete_stream(body)
+        try:
+            for c in errors.translated(iter(stream)):
+                chunk = _chunk(c)
+                if chunk is not None:
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
+                    yield chunk
+            yield _last_chunk(stream.result(), model)
+        finally:
+            stream.close()
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        body, model = self._request(prompt, stop, stream=True, **kwargs)
+        if (body.get("n") or 1) > 1 or (body.get("best_of") or 1) > 1:
+            raise ValueError("n > 1 and best_of > 1 cannot be streamed")
+        stream = self._gateway.acomplete_stream(body)
+        try:
+            async for c in errors.atranslated(stream.__aiter__()):
+                chunk = _chunk(c)
+                if chunk is not None:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
+                    yield chunk
+            yield _last_chunk(stream.result(), model)
+        finally:
+            await stream.aclose()
+
+
+def _token_usage(results: list[CompletionResult]) -> dict[str, int]:
+    usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    for r in results:
+        if r.usage is not None:
+            usage["prompt_tokens"] += r.usage.prompt_tokens
+            usage["completion_tokens"] += r.usage.completion_tokens
+            usage["total_tokens"] += r.usage.total_tokens
+    return usage
+
+
+def _info(finish_reason: str | None, logprobs: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {"finish_reason": finish_reason}
+    if logprobs is not None:
+        info["logprobs"] = logprobs
+    return info
+
+
+def _llm_result(results: list[tuple[int, CompletionResult]], model: str) -> LLMResult:
+    generations: list[list[Generation]] = []
+    for count, result in results:
+        choices = sorted(result.choices, key=lambda c: c.index)
+        per_prompt = max(1, len(choices) // count) if count else 1
+        for i in range(count):
+            group = choices[i * per_prompt : (i + 1) * per_prompt]
+            generations.append(
+                [Generation(text=c.text, generation_info=_info(c.finish_reason, c.logprobs)) for c in group]
+            )
+    last = results[-1][1] if results else None
+    llm_output = {
+        "token_usage": _token_usage([r for _, r in results]),
+        "model_name": (last.model if last else None) or model,
+        "id": last.id if last else None,
+        "gateway_host": last.host if last else None,
+    }
+    return LLMResult(generations=generations, llm_output=llm_output)
+
+
+def _chunk(c: CompletionChunk) -> GenerationChunk | None:
+    if c.index != 0 or not (c.text or c.logprobs):
+        return None
+    return GenerationChunk(text=c.text, generation_info={"logprobs": c.logprobs} if c.logprobs else None)
+
+
+def _last_chunk(result: CompletionResult, model: str) -> GenerationChunk:
+    choice = result.choices[0] if result.choices else None
+    info = {
+        "finish_reason": choice.finish_reason if choice else None,
+        "model_name": result.model or model,
+        "token_usage": _token_usage([result]),
+    }
+    return GenerationChunk(text="", generation_info=info)
+
+
+def _streamed_result(chunks: list[GenerationChunk], model: str) -> LLMResult:
+    usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    generations = []
+    for chunk in chunks:
+        info = dict(chunk.generation_info or {})
+        for key, value in (info.pop("token_usage", None) or {}).items():
+            usage[key] += value
+        info.pop("model_name", None)
+        generations.append([Generation(text=chunk.text, generation_info=info)])
+    return LLMResult(generations=generations, llm_output={"token_usage": usage, "model_name": model})
