@@ -192,14 +192,18 @@ class Gateway:
 class ChatStream:
     """Iterator over the chunks of one streamed call; ``result()`` after the last one."""
 
-    __slots__ = ("_factory", "_sink", "_iterator")
+    __slots__ = ("_factory", "_sink", "_iterator", "host")
 
     def __init__(self, factory: Any) -> None:
         self._factory = factory
         self._sink: Any = None
         self._iterator: Iterator[Any] | None = None
+        self.host: str | None = None
+        """The gateway host answering this stream (after any failover)."""
 
-    def _make_sink(self) -> Any:
+    def _make_sink(self, host: str) -> Any:
+        # Called by the transport once per attempt, so a retried stream starts clean.
+        self.host = host
         self._sink = self._factory()
         return self._sink
 
@@ -215,7 +219,7 @@ class ChatStream:
         """The aggregate (``ChatResult``/``CompletionResult``) of what was streamed."""
         if self._sink is None:
             raise RuntimeError("the stream has not started; iterate it first")
-        return self._sink.result()
+        return self._sink.result(host=self.host)
 
 
 class AsyncChatStream(ChatStream):

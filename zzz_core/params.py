@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -47,7 +48,18 @@ def reset_param_warnings() -> None:
 def _warn_once(profile: ModelProfile, key: str, message: str) -> None:
     if (profile.family, key) not in _warned:
         _warned.add((profile.family, key))
-        warnings.warn(message, UserWarning, stacklevel=4)
+        warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
+
+
+_INTERNAL = ("zzz_core", "langchain_zzz", "llamaindex_zzz", "langchain_core", "langchain", "langgraph", "llama_index", "pydantic")
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel that points a warning at the user's own line, past every framework frame."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".", 1)[0] in _INTERNAL:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _put(body: dict[str, Any], profile: ModelProfile, model: str, name: str, value: Any, wire: str = "") -> None:

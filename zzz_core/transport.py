@@ -152,7 +152,7 @@ class Transport:
 
     # -- streaming -----------------------------------------------------------
 
-    def stream(self, path: str, body: dict[str, Any], make_sink: Callable[[], StreamSink]) -> Iterator[Any]:
+    def stream(self, path: str, body: dict[str, Any], make_sink: Callable[[str], StreamSink]) -> Iterator[Any]:
         """Yield decoded chunks of one SSE request.
 
         A failure before any content was delivered is retried like any other;
@@ -162,7 +162,7 @@ class Transport:
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, "POST")
-            sink = make_sink()
+            sink = make_sink(ctx.host or "")
             try:
                 response = self._send("POST", host, path, body, ctx)
                 try:
@@ -193,13 +193,13 @@ class Transport:
             attempts.succeeded(host)
             return
 
-    async def astream(self, path: str, body: dict[str, Any], make_sink: Callable[[], StreamSink]) -> AsyncIterator[Any]:
+    async def astream(self, path: str, body: dict[str, Any], make_sink: Callable[[str], StreamSink]) -> AsyncIterator[Any]:
         """Async twin of :meth:`stream`."""
         attempts = Attempts(self.health, self.config.max_retries)
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, "POST")
-            sink = make_sink()
+            sink = make_sink(ctx.host or "")
             try:
                 response = await self._asend("POST", host, path, body, ctx)
                 try:

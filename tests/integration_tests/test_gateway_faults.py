@@ -318,6 +318,7 @@ def test_success_paths(gw, sim):
     chunks = list(stream)
     assert "".join(c.reasoning for c in chunks) == stream.result().choices[0].reasoning
     assert any(c.usage for c in chunks)
+    assert stream.result().host == f"127.0.0.1:{sim.port}"
     assert [m.id for m in gw.models()]
     emb = gw.embed({"model": "text-embedding-3-small", "input": ["a", "b", "c"]}, batch_size=2)
     assert len(emb.vectors) == 3
