@@ -1,0 +1,23 @@
+"""LlamaIndex for the 智增增 (ZhiZengZeng) and 4Z-API (new-api) relay gateways.
+
+``ZZZ`` is a ``FunctionCallingLLM`` and ``ZZZEmbedding`` a ``BaseEmbedding``; both
+send through zzz_core (typed gateway errors, one retry loop, mirror failover,
+reasoning, tool-call repair) and take any model name the relay serves::
+
+    from llamaindex_zzz import ZZZ, ZZZEmbedding
+
+    llm = ZZZ(model="deepseek-chat")                      # key from ZZZ_API_KEY
+    embed_model = ZZZEmbedding(model_name="text-embedding-3-small")
+"""
+
+from __future__ import annotations
+
+try:
+    import llama_index.core  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised without the extra installed
+    raise ImportError('llamaindex_zzz needs LlamaIndex: pip install "zzz-relay[llamaindex]"') from exc
+
+from .embeddings import ZZZEmbedding
+from .llms import ZZZ
+
+__all__ = ["ZZZ", "ZZZEmbedding"]

@@ -1,0 +1,58 @@
+"""One place where both LlamaIndex classes turn their fields into zzz_core's configuration.
+
+``ZZZ`` and ``ZZZEmbedding`` carry the same connection fields; :func:`connect`
+resolves them once (arguments, then environment, then the gateway preset) into
+a frozen :class:`~zzz_core.ZZZConfig` and the shared :class:`~zzz_core.Gateway`
+for it, so every mistake in the settings is raised at construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zzz_core import Gateway, ZZZConfig
+
+__all__ = ["connect", "drop_secrets"]
+
+
+def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:
+    """Resolve ``obj``'s connection fields into a configuration and its shared gateway.
+
+    The resolved base URL, preset name and mirrors are written back to ``obj`` so
+    that ``repr``/``to_dict`` show what is really used (and a round trip through
+    ``from_dict`` reaches the same gateway).
+
+    Raises:
+        zzz_core.ConfigurationError: no key, a key that cannot work, an unknown
+            preset, a bad URL, a negative ``max_retries``.
+        TypeError: an HTTP client of the wrong package for the installed openai.
+    """
+    config = ZZZConfig.resolve(
+        api_key=obj.api_key,
+        base_url=obj.base_url,
+        gateway=obj.gateway,
+        mirrors=obj.mirrors,
+        timeout=obj.timeout,
+        max_retries=obj.max_retries,
+        default_headers=obj.default_headers,
+        http_client=obj.http_client,
+        http_async_client=obj.async_http_client,
+        allow_insecure_http=obj.allow_insecure_http,
+    )
+    obj.base_url = config.base_url
+    obj.mirrors = list(config.mirrors)
+    if config.gateway != "custom":
+        obj.gateway = config.gateway
+    return config, Gateway.for_config(config)
+
+
+def drop_secrets(state: dict[str, Any]) -> dict[str, Any]:
+    """A pickle state without the key, the HTTP clients and the live gateway.
+
+    The unpickled copy reconnects and reads the key from ``$ZZZ_API_KEY``, as a
+    pickled :class:`~zzz_core.ZZZConfig` does: the key never travels in a pickle.
+    """
+    fields = dict(state["__dict__"])
+    for name in ("api_key", "http_client", "async_http_client"):
+        fields[name] = None
+    return {**state, "__dict__": fields, "__pydantic_private__": {}}

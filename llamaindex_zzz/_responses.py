@@ -1,0 +1,292 @@
+"""zzz_core's decoded results and stream chunks -> LlamaIndex responses.
+
+:func:`chat_response` and :class:`ChatStreamState` build ``ChatResponse``s whose
+message carries a ``ThinkingBlock`` (reasoning), a ``TextBlock`` (the answer) and
+one ``ToolCallBlock`` per tool call, with usage in ``raw["usage"]`` (OpenAI shape,
+which LlamaIndex's ``TokenCountingHandler`` reads) and in ``additional_kwargs``.
+Nothing here parses the wire: chunks arrive decoded, tool-call fragments with
+their indexes resolved, reasoning already separated from the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    CompletionResponse,
+    LogProb,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+from openai.types.chat import ChatCompletionMessageFunctionToolCall as FunctionToolCall
+from openai.types.chat.chat_completion_message_function_tool_call import Function as FunctionCall
+
+from zzz_core import (
+    ChatChoice,
+    ChatChunk,
+    ChatResult,
+    CompletionChunk,
+    CompletionResult,
+    ToolCall,
+    Usage,
+    parse_partial_json,
+)
+
+__all__ = [
+    "ChatStreamState",
+    "CompletionStreamState",
+    "chat_response",
+    "completion_response",
+    "usage_dict",
+    "usage_kwargs",
+]
+
+
+def usage_dict(usage: Usage) -> dict[str, Any]:
+    """Usage in OpenAI's shape (what ``TokenCountingHandler`` reads from ``raw["usage"]``).
+
+    The gateway's own fields (``usage.raw``) are kept; the counts are the normalized ones.
+    """
+    out: dict[str, Any] = dict(usage.raw)
+    out.update(
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        total_tokens=usage.total_tokens,
+    )
+    if usage.cached_tokens is not None:
+        out["prompt_tokens_details"] = {
+            **(out.get("prompt_tokens_details") or {}),
+            "cached_tokens": usage.cached_tokens,
+        }
+    if usage.reasoning_tokens is not None:
+        details = out.get("completion_tokens_details") or {}
+        out["completion_tokens_details"] = {**details, "reasoning_tokens": usage.reasoning_tokens}
+    return out
+
+
+def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
+    """``prompt_tokens``/``completion_tokens``/``total_tokens`` (+ cached/reasoning when known)."""
+    if usage is None:
+        return {}
+    out: dict[str, Any] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+    if usage.cached_tokens is not None:
+        out["cached_tokens"] = usage.cached_tokens
+    if usage.reasoning_tokens is not None:
+        out["reasoning_tokens"] = usage.reasoning_tokens
+    return out
+
+
+#: (id, name, kwargs for ToolCallBlock, the arguments' JSON text as received)
+Call = tuple[str | None, str, Any, str]
+
+
+def _assistant(
+    content: str | None, reasoning: str | None, calls: Sequence[Call], reasoning_tokens: int | None
+) -> ChatMessage:
+    """The assistant message: ThinkingBlock, TextBlock, ToolCallBlocks (each only when present).
+
+    The tool calls are also in ``additional_kwargs["tool_calls"]`` as openai objects, where
+    parts of llama-index-core still look for them (streamed structured output, chat-engine
+    and memory helpers, token counting).  Built with ``model_construct``: the streaming
+    path makes one per chunk and the values are already of the right types.
+    """
+    blocks: list[Any] = []
+    if reasoning:
+        blocks.append(
+            ThinkingBlock.model_construct(content=reasoning, num_tokens=reasoning_tokens, additional_information={})
+        )
+    if content:
+        blocks.append(TextBlock.model_construct(text=content))
+    extra: dict[str, Any] = {}
+    if calls:
+        for cid, name, kwargs, _ in calls:
+            blocks.append(ToolCallBlock.model_construct(tool_call_id=cid, tool_name=name, tool_kwargs=kwargs))
+        extra["tool_calls"] = [
+            FunctionToolCall.model_construct(
+                id=cid or "", type="function", function=FunctionCall.model_construct(name=name, arguments=text)
+            )
+            for cid, name, _, text in calls
+        ]
+    return ChatMessage.model_construct(role=MessageRole.ASSISTANT, additional_kwargs=extra, blocks=blocks)
+
+
+def _final_calls(tool_calls: list[ToolCall]) -> list[Call]:
+    # Arguments that did not parse stay as the raw text, so nothing the model sent is lost.
+    return [(tc.id, tc.name, tc.args if tc.args is not None else tc.arguments, tc.arguments) for tc in tool_calls]
+
+
+def _logprobs(choice_logprobs: dict[str, Any] | None) -> list[list[LogProb]] | None:
+    entries = (choice_logprobs or {}).get("content")
+    if not entries:
+        return None
+    out = []
+    for entry in entries:
+        alts = entry.get("top_logprobs") or [entry]
+        out.append(
+            [LogProb(token=a.get("token", ""), logprob=a.get("logprob", 0.0), bytes=a.get("bytes") or []) for a in alts]
+        )
+    return out
+
+
+def chat_response(result: ChatResult) -> ChatResponse:
+    """A non-streamed ``ChatResult`` as a ``ChatResponse`` (its first choice)."""
+    choice = result.choices[0] if result.choices else ChatChoice()
+    usage = result.usage
+    message = _assistant(
+        choice.content, choice.reasoning, _final_calls(choice.tool_calls), usage.reasoning_tokens if usage else None
+    )
+    raw = dict(result.raw)
+    if usage is not None:
+        raw["usage"] = usage_dict(usage)
+    extra = usage_kwargs(usage)
+    if choice.refusal:
+        extra["refusal"] = choice.refusal
+    return ChatResponse(message=message, raw=raw, logprobs=_logprobs(choice.logprobs), additional_kwargs=extra)
+
+
+class ChatStreamState:
+    """Accumulates the chunks of one streamed chat into successive ``ChatResponse``s.
+
+    Each response's message holds everything so far (reasoning, text, the tool
+    calls with their arguments parsed leniently), ``delta`` the new text, and
+    ``additional_kwargs["thinking_delta"]`` the new reasoning.  Only choice 0 is
+    followed.  The sync and async loops of ``ZZZ`` both drive this one class.
+    """
+
+    __slots__ = ("_calls", "_content", "_finish", "_id", "_last", "_model", "_reasoning", "_usage")
+
+    def __init__(self) -> None:
+        self._content = ""
+        self._reasoning = ""
+        self._calls: dict[int, list[Any]] = {}  # index -> [id, name, argument text, parsed kwargs]
+        self._usage: Usage | None = None
+        self._id: str | None = None
+        self._model: str | None = None
+        self._finish: str | None = None
+        self._last: tuple[Any, ...] | None = None
+
+    def feed(self, chunk: ChatChunk) -> ChatResponse | None:
+        """The response for one chunk, or None when the chunk carries nothing."""
+        if chunk.index != 0:
+            return None
+        if chunk.id:
+            self._id = self._id or chunk.id
+        if chunk.model:
+            self._model = chunk.model
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        if chunk.finish_reason:
+            self._finish = chunk.finish_reason
+        self._content += chunk.content
+        self._reasoning += chunk.reasoning
+        for d in chunk.tool_calls:
+            call = self._calls.get(d.index)
+            if call is None:
+                call = self._calls[d.index] = [None, "", "", {}]
+            if d.id and call[0] is None:
+                call[0] = d.id
+            if d.name:
+                call[1] += d.name  # zzz_core sends a name once, or in pieces
+            if d.arguments:
+                call[2] += d.arguments
+                call[3] = parse_partial_json(call[2]) or {}
+        if not (chunk.content or chunk.reasoning or chunk.tool_calls or chunk.usage or chunk.finish_reason):
+            return None
+        calls = [(c[0], c[1], c[3], c[2]) for _, c in sorted(self._calls.items())]
+        self._last = (self._content, self._reasoning.strip(), calls)
+        extra = usage_kwargs(self._usage)
+        if chunk.reasoning:
+            extra["thinking_delta"] = chunk.reasoning
+        return ChatResponse.model_construct(
+            message=_assistant(self._content, self._reasoning, calls, self._reasoning_tokens()),
+            raw=self._raw(),
+            delta=chunk.content,
+            logprobs=None,
+            additional_kwargs=extra,
+        )
+
+    def finish(self, result: ChatResult) -> ChatResponse | None:
+        """After the last chunk: a closing response when zzz_core's aggregate differs from
+        what was streamed (a call that never got an id gets ``call_<index>``, arguments
+        that do not parse are kept as text), or when nothing was streamed at all."""
+        choice = next((c for c in result.choices if c.index == 0), None) or ChatChoice()
+        calls = _final_calls(choice.tool_calls)
+        final = (choice.content or "", choice.reasoning or "", calls)
+        if self._last is not None and final == self._last:
+            return None
+        self._usage = self._usage or result.usage
+        return ChatResponse(
+            message=_assistant(choice.content, choice.reasoning, calls, self._reasoning_tokens()),
+            raw=self._raw(),
+            delta="",
+            additional_kwargs=usage_kwargs(self._usage),
+        )
+
+    def _reasoning_tokens(self) -> int | None:
+        return self._usage.reasoning_tokens if self._usage is not None else None
+
+    def _raw(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {"id": self._id, "model": self._model, "finish_reason": self._finish}
+        if self._usage is not None:
+            raw["usage"] = usage_dict(self._usage)
+        return raw
+
+
+# ---------------------------------------------------------------------- completions
+def _completion_logprobs(lp: dict[str, Any] | None) -> list[list[LogProb]] | None:
+    top = (lp or {}).get("top_logprobs")
+    if not top:
+        return None
+    return [[LogProb(token=t, logprob=v, bytes=[]) for t, v in (entry or {}).items()] for entry in top]
+
+
+def completion_response(result: CompletionResult) -> CompletionResponse:
+    """A ``/v1/completions`` result as a ``CompletionResponse`` (its first choice)."""
+    choice = result.choices[0] if result.choices else None
+    raw = dict(result.raw)
+    if result.usage is not None:
+        raw["usage"] = usage_dict(result.usage)
+    return CompletionResponse(
+        text=choice.text if choice else "",
+        raw=raw,
+        logprobs=_completion_logprobs(choice.logprobs if choice else None),
+        additional_kwargs=usage_kwargs(result.usage),
+    )
+
+
+class CompletionStreamState:
+    """Accumulates streamed completion chunks into successive ``CompletionResponse``s."""
+
+    __slots__ = ("_id", "_model", "_text", "_usage")
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._usage: Usage | None = None
+        self._id: str | None = None
+        self._model: str | None = None
+
+    def feed(self, chunk: CompletionChunk) -> CompletionResponse | None:
+        if chunk.index != 0:
+            return None
+        self._id = self._id or chunk.id
+        self._model = chunk.model or self._model
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        if not (chunk.text or chunk.usage or chunk.finish_reason):
+            return None
+        self._text += chunk.text
+        raw: dict[str, Any] = {"id": self._id, "model": self._model}
+        if self._usage is not None:
+            raw["usage"] = usage_dict(self._usage)
+        return CompletionResponse(
+            text=self._text, delta=chunk.text, raw=raw, additional_kwargs=usage_kwargs(self._usage)
+        )

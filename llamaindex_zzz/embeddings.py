@@ -1,0 +1,138 @@
+"""``ZZZEmbedding``: LlamaIndex embeddings through 智增增 / 4Z-API (new-api) and other relays.
+
+Raw text is sent (no tiktoken, no token arrays); zzz_core validates the input,
+keeps the vectors in input order whatever order the gateway lists them in, and
+owns retries.  Any model name works::
+
+    from llamaindex_zzz import ZZZEmbedding
+
+    embed = ZZZEmbedding(model_name="text-embedding-3-small", dimensions=512)
+    vector = embed.get_text_embedding("你好")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+
+from zzz_core import Gateway, ZZZConfig, build_embedding_request
+from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+
+from ._config import connect, drop_secrets
+
+__all__ = ["ZZZEmbedding"]
+
+DEFAULT_EMBED_BATCH_SIZE = 100
+DEFAULT_MAX_CONCURRENCY = 4
+
+
+class ZZZEmbedding(BaseEmbedding):
+    """Embedding models behind the relay, batched by ``embed_batch_size``.
+
+    Async calls run at most ``max_concurrency`` requests at once per event loop
+    (and LlamaIndex's ``num_workers`` bounds the batches it schedules), so a large
+    ingestion does not trip the gateway's rate limit.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    model_name: str = Field(default="text-embedding-3-small", description="The embedding model (alias: model).")
+    embed_batch_size: int = Field(default=DEFAULT_EMBED_BATCH_SIZE, gt=0, le=2048, description="Texts per request.")
+    dimensions: int | None = Field(default=None, gt=0, description="Output size, for models that can shorten vectors.")
+    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, gt=0, description="Async requests in flight at once.")
+    api_key: SecretStr | None = Field(
+        default=None, exclude=True, repr=False, description="The gateway key; default $ZZZ_API_KEY. Never serialized."
+    )
+    base_url: str | None = Field(
+        default=None, alias="api_base", description="Default $ZZZ_BASE_URL, else the preset's."
+    )
+    gateway: str | None = Field(
+        default=None, description="Preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY."
+    )
+    mirrors: list[str] | None = Field(default=None, description="Fallback base URLs.")
+    timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request.")
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries, by zzz_core's one retry loop.")
+    additional_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra body fields of every request.")
+    default_headers: dict[str, str] | None = Field(default=None, description="Headers sent with every request.")
+    http_client: Any | None = Field(default=None, exclude=True)
+    async_http_client: Any | None = Field(default=None, exclude=True)
+    allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
+
+    _config: ZZZConfig = PrivateAttr()
+    _gateway: Gateway = PrivateAttr()
+    _gates: Any = PrivateAttr(default_factory=weakref.WeakKeyDictionary)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_alias(cls, data: Any) -> Any:
+        # OpenAIEmbedding takes model=, OpenAILikeEmbedding model_name=; take both.
+        if isinstance(data, dict) and "model" in data:
+            data = dict(data)
+            model = data.pop("model")
+            if data.setdefault("model_name", model) != model:
+                raise ValueError(f"model={model!r} and model_name={data['model_name']!r} disagree; pass one")
+        return data
+
+    def __init__(self, model_name: str | None = None, /, **kwargs: Any) -> None:
+        if model_name is not None:
+            kwargs["model_name"] = model_name
+        super().__init__(**kwargs)
+        self._connect()
+
+    def _connect(self) -> None:
+        # zzz_core's validation of the name and of dimensions for this model, before any call
+        build_embedding_request(self.model_name, ["-"], dimensions=self.dimensions)
+        self._config, self._gateway = connect(self)
+        self._gates = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ZZZEmbedding"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return drop_secrets(super().__getstate__())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._connect()
+
+    def _body(self, texts: list[str]) -> dict[str, Any]:
+        return build_embedding_request(
+            self.model_name, texts, dimensions=self.dimensions, extra_body=self.additional_kwargs or None
+        )
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Semaphore(self.max_concurrency)
+        return gate
+
+    # -- sync ------------------------------------------------------------------
+    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
+        return self._gateway.embed(self._body(list(texts)), batch_size=self.embed_batch_size).vectors
+
+    def _get_text_embedding(self, text: str) -> Embedding:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_query_embedding(self, query: str) -> Embedding:
+        return self._get_text_embeddings([query])[0]
+
+    # -- async -----------------------------------------------------------------
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
+        body = self._body(list(texts))
+        async with self._gate():
+            result = await self._gateway.aembed(
+                body, batch_size=self.embed_batch_size, concurrency=self.max_concurrency
+            )
+        return result.vectors
+
+    async def _aget_text_embedding(self, text: str) -> Embedding:
+        return (await self._aget_text_embeddings([text]))[0]
+
+    async def _aget_query_embedding(self, query: str) -> Embedding:
+        return (await self._aget_text_embeddings([query]))[0]

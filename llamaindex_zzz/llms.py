@@ -1,0 +1,400 @@
+"""``ZZZ``: a LlamaIndex ``FunctionCallingLLM`` for 智增增 / 4Z-API (new-api) and other relays.
+
+Every byte on the wire is zzz_core's (request building, SSE, tool-call
+accumulation, reasoning extraction, errors, the one retry loop); this class
+converts LlamaIndex types to and from it::
+
+    from llamaindex_zzz import ZZZ
+
+    llm = ZZZ(model="deepseek-chat")            # key from ZZZ_API_KEY
+    print(llm.complete("你好").text)
+
+Errors are zzz_core's typed exceptions, which are also ``openai`` exceptions
+(``InsufficientBalanceError`` is an ``openai.PermissionDeniedError``), raised
+unchanged.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    astream_completion_response_to_chat_response,
+    chat_to_completion_decorator,
+    completion_response_to_chat_response,
+    stream_chat_to_completion_decorator,
+    stream_completion_response_to_chat_response,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+
+from zzz_core import Gateway, ModelProfile, ZZZConfig, build_chat_request, build_completion_request, get_profile
+from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+
+from . import _messages as M
+from . import _responses as R
+from . import _tools as T
+from ._config import connect, drop_secrets
+from ._structured import StructuredOutputMixin
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["ZZZ"]
+
+_BODY_KEYS = frozenset(("model", "messages", "prompt", "profile", "stream", "extra_body"))
+#: Per-call / additional_kwargs keys that are build_chat_request parameters; any other key
+#: goes into the body through ``extra_body``.
+_CHAT_PARAMS = frozenset(inspect.signature(build_chat_request).parameters) - _BODY_KEYS
+_COMPLETION_PARAMS = frozenset(inspect.signature(build_completion_request).parameters) - _BODY_KEYS
+
+
+class ZZZ(StructuredOutputMixin, FunctionCallingLLM):
+    """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay) for LlamaIndex.
+
+    Any model name the relay serves works; what it can do (context window, tool
+    calling, structured output, reasoning) comes from zzz_core's model profiles,
+    overridable here.  The configuration is resolved once, at construction, into
+    a ``ZZZConfig`` and the ``Gateway`` shared by every object built with it.
+
+    Tool calling: ``parallel_tool_calls`` (which some relays reject) is never sent
+    as false, and sent as true only when the caller allows parallel calls and the
+    profile says the model makes them; otherwise a non-streamed response is cut
+    to its first call.  ``tool_choice`` is sent only when asked for
+    (``tool_choice=`` or ``tool_required=True``).  Pass ``parallel_tool_calls=``
+    per call or in ``additional_kwargs`` to send it regardless.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    model: str = Field(description="The model name as the gateway knows it, e.g. deepseek-chat, gpt-4o-mini.")
+    api_key: SecretStr | None = Field(
+        default=None, exclude=True, repr=False, description="The gateway key; default $ZZZ_API_KEY. Never serialized."
+    )
+    base_url: str | None = Field(
+        default=None, alias="api_base", description="The relay's base URL; default $ZZZ_BASE_URL, else the preset's."
+    )
+    gateway: str | None = Field(
+        default=None, description="Preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY."
+    )
+    mirrors: list[str] | None = Field(
+        default=None, description="Fallback base URLs; default $ZZZ_MIRRORS or the preset's."
+    )
+    temperature: float | None = Field(
+        default=None, description="Sampling temperature; None leaves the model's default."
+    )
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Output cap (sent as max_completion_tokens where needed)."
+    )
+    reasoning_effort: str | None = Field(default=None, description="minimal/low/medium/high for models that take it.")
+    strict: bool | None = Field(
+        default=None, description="Strict JSON schemas for tools and structured output; None leaves the flag out."
+    )
+    timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request.")
+    max_retries: int = Field(
+        default=DEFAULT_MAX_RETRIES,
+        ge=0,
+        description="Retries of retryable failures, made by zzz_core's one retry loop.",
+    )
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Merged into every request; unknown keys and extra_body go into the body."
+    )
+    default_headers: dict[str, str] | None = Field(default=None, description="Headers sent with every request.")
+    http_client: Any | None = Field(
+        default=None, exclude=True, description="An httpx2 (openai 3) / httpx (openai 2) Client."
+    )
+    async_http_client: Any | None = Field(default=None, exclude=True, description="Likewise, an AsyncClient.")
+    allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
+    context_window: int | None = Field(default=None, gt=0, description="Override the profile's context window.")
+    num_output: int | None = Field(default=None, gt=0, description="Override the tokens reserved for the answer.")
+    is_chat_model: bool | None = Field(default=None, description="Override: False sends to /v1/completions.")
+    is_function_calling_model: bool | None = Field(default=None, description="Override the profile's tool calling.")
+    profile_overrides: dict[str, Any] | None = Field(
+        default=None, description="ModelProfile fields replacing the table's, e.g. {'json_schema': True}."
+    )
+
+    _config: ZZZConfig = PrivateAttr()
+    _gateway: Gateway = PrivateAttr()
+
+    def __init__(self, model: str | None = None, /, **kwargs: Any) -> None:
+        if model is not None:
+            kwargs["model"] = model
+        super().__init__(**kwargs)
+        self._connect()
+
+    def _connect(self) -> None:
+        if not self.model.strip():
+            raise ValueError("model must be a non-empty model name, e.g. 'deepseek-chat'")
+        get_profile(self.model, self.profile_overrides)  # an unknown override field fails here, not on a call
+        self._config, self._gateway = connect(self)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "zzz_llm"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return drop_secrets(super().__getstate__())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._connect()
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def profile(self) -> ModelProfile:
+        """zzz_core's profile of this model, with ``profile_overrides`` applied."""
+        return get_profile(self.model, self.profile_overrides)
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """From the profile; the ``context_window``/``num_output``/``is_*`` fields win when set.
+
+        ``num_output`` defaults to ``max_tokens`` when set, else to the profile's output
+        cap limited to half the context window: LlamaIndex reserves ``num_output`` of the
+        window on every prompt, and a model whose cap equals its window would leave no
+        room for retrieved context.
+        """
+        p = self.profile
+        window = self.context_window or p.context_window
+        num_output = self.num_output or self.max_tokens or min(p.max_output_tokens, window // 2) or 256
+        is_chat = p.chat if self.is_chat_model is None else self.is_chat_model
+        tools = (
+            (is_chat and p.tool_calling) if self.is_function_calling_model is None else self.is_function_calling_model
+        )
+        return LLMMetadata(
+            context_window=window,
+            num_output=num_output,
+            is_chat_model=is_chat,
+            is_function_calling_model=tools,
+            model_name=self.model,
+            system_role=MessageRole.SYSTEM,
+        )
+
+    # ------------------------------------------------------------- request bodies
+    def _split_kwargs(self, kwargs: dict[str, Any], known: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(parameters of the request builder, extra_body) from additional_kwargs + per-call kwargs."""
+        params: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for source in (self.additional_kwargs, kwargs):
+            for key, value in source.items():
+                if key == "extra_body":
+                    extra.update(value or {})
+                elif key in known:
+                    params[key] = value
+                elif key != "stream":
+                    extra[key] = value
+        return params, extra
+
+    def _chat_body(self, messages: Sequence[ChatMessage], stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
+        params, extra = self._split_kwargs(kwargs, _CHAT_PARAMS)
+        base = {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "reasoning_effort": self.reasoning_effort,
+        }
+        return build_chat_request(
+            self.model,
+            M.to_openai_messages(M.check_messages(messages)),
+            profile=self.profile,
+            stream=stream,
+            **{**base, **params},
+            extra_body=extra or None,
+        )
+
+    def _completion_body(self, prompt: str, stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
+        params, extra = self._split_kwargs(kwargs, _COMPLETION_PARAMS)
+        base = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        return build_completion_request(
+            self.model, prompt, profile=self.profile, stream=stream, **{**base, **params}, extra_body=extra or None
+        )
+
+    # ------------------------------------------------------------------- sync
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        if not self.metadata.is_chat_model:
+            return completion_response_to_chat_response(self._complete(self.messages_to_prompt(messages), **kwargs))
+        return R.chat_response(self._gateway.chat(self._chat_body(messages, False, kwargs)))
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        if not self.metadata.is_chat_model:
+            return stream_completion_response_to_chat_response(
+                self._stream_complete(self.messages_to_prompt(messages), **kwargs)
+            )
+        stream = self._gateway.chat_stream(self._chat_body(messages, True, kwargs))
+
+        def gen() -> ChatResponseGen:
+            state = R.ChatStreamState()
+            try:
+                for chunk in stream:
+                    response = state.feed(chunk)
+                    if response is not None:
+                        yield response
+                final = state.finish(stream.result())
+                if final is not None:
+                    yield final
+            finally:
+                stream.close()
+
+        return gen()
+
+    def _complete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
+        return R.completion_response(self._gateway.complete(self._completion_body(prompt, False, kwargs)))
+
+    def _stream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseGen:
+        stream = self._gateway.complete_stream(self._completion_body(prompt, True, kwargs))
+
+        def gen() -> CompletionResponseGen:
+            state = R.CompletionStreamState()
+            try:
+                for chunk in stream:
+                    response = state.feed(chunk)
+                    if response is not None:
+                        yield response
+            finally:
+                stream.close()
+
+        return gen()
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        if self.metadata.is_chat_model:
+            return chat_to_completion_decorator(self._chat)(prompt, **kwargs)
+        return self._complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        if self.metadata.is_chat_model:
+            return stream_chat_to_completion_decorator(self._stream_chat)(prompt, **kwargs)
+        return self._stream_complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
+
+    # ------------------------------------------------------------------ async
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        if not self.metadata.is_chat_model:
+            response = await self._acomplete(self.messages_to_prompt(messages), **kwargs)
+            return completion_response_to_chat_response(response)
+        return R.chat_response(await self._gateway.achat(self._chat_body(messages, False, kwargs)))
+
+    async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        if not self.metadata.is_chat_model:
+            completions = await self._astream_complete(self.messages_to_prompt(messages), **kwargs)
+            return astream_completion_response_to_chat_response(completions)
+        stream = self._gateway.achat_stream(self._chat_body(messages, True, kwargs))
+
+        async def gen() -> ChatResponseAsyncGen:
+            state = R.ChatStreamState()
+            try:
+                async for chunk in stream:
+                    response = state.feed(chunk)
+                    if response is not None:
+                        yield response
+                final = state.finish(stream.result())
+                if final is not None:
+                    yield final
+            finally:
+                await stream.aclose()
+
+        return gen()
+
+    async def _acomplete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
+        return R.completion_response(await self._gateway.acomplete(self._completion_body(prompt, False, kwargs)))
+
+    async def _astream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseAsyncGen:
+        stream = self._gateway.acomplete_stream(self._completion_body(prompt, True, kwargs))
+
+        async def gen() -> CompletionResponseAsyncGen:
+            state = R.CompletionStreamState()
+            try:
+                async for chunk in stream:
+                    response = state.feed(chunk)
+                    if response is not None:
+                        yield response
+            finally:
+                await stream.aclose()
+
+        return gen()
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        return await self._astream_chat(messages, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        if self.metadata.is_chat_model:
+            return await achat_to_completion_decorator(self._achat)(prompt, **kwargs)
+        return await self._acomplete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
+        if self.metadata.is_chat_model:
+            return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
+        return await self._astream_complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
+
+    # ---------------------------------------------------------------- tool calling
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: Any = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Chat kwargs for a tool turn; see :mod:`llamaindex_zzz._tools` for the
+        ``parallel_tool_calls`` and ``tool_choice`` rules."""
+        return T.prepare_chat_with_tools(
+            self.profile,
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            tool_choice=tool_choice,
+            strict=self.strict if strict is None else strict,
+            **kwargs,
+        )
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        return response if allow_parallel_tool_calls else T.force_single_tool_call(response)
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        """The response's tool calls; safe on every partial response of a stream."""
+        return T.tool_selections(response, error_on_no_tool_call)
