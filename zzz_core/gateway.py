@@ -21,6 +21,7 @@ from typing import Any
 
 from . import errors as E
 from .config import ZZZConfig
+from .profiles import get_profile
 from .decode import (
     ChatStreamAssembler,
     CompletionStreamAssembler,
@@ -241,7 +242,14 @@ def _no_stream(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _streaming(body: dict[str, Any]) -> dict[str, Any]:
-    return body if body.get("stream") is True else {**body, "stream": True}
+    # A body built for a non-streamed call still gets streamed usage where the
+    # model accepts stream_options (build_chat_request(stream=True) already adds it).
+    if body.get("stream") is True:
+        return body  # built for streaming: the caller chose stream_usage
+    body = {**body, "stream": True}
+    if "stream_options" not in body and get_profile(str(body.get("model") or "")).stream_usage:
+        body["stream_options"] = {"include_usage": True}
+    return body
 
 
 def _embedding(payload: Any, expected: int, host: str, transport: Transport, start: int) -> EmbeddingResult:

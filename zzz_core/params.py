@@ -386,9 +386,11 @@ def strict_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
 
     Every object schema (``"type": "object"`` or having ``properties``) gets
     ``additionalProperties: false`` and lists all its properties in ``required``.
-    A property that was optional becomes nullable (``"null"`` added to its
-    ``type``, or a ``{"type": "null"}`` branch to its ``anyOf``), so the model can
-    still leave it out by answering null.  ``"default": null`` is removed.  Nested
+    A property that was optional without a default (or with ``default: null``)
+    becomes nullable (``"null"`` added to its ``type``, or a ``{"type": "null"}``
+    branch to its ``anyOf``), so the model can still leave it out by answering
+    null; one with a real default stays non-null, as in openai's own conversion.
+    ``"default": null`` is removed.  Nested
     ``properties``, ``items``, ``anyOf``/``oneOf``/``allOf``, ``prefixItems`` and
     ``$defs``/``definitions`` are rewritten the same way.
     """
@@ -409,8 +411,13 @@ def _strict(node: Any) -> Any:
             out[key] = {k: _strict(v) for k, v in out[key].items()}
     if out.get("type") == "object" or "properties" in out:
         props = out.get("properties") or {}
-        was_required = set(out.get("required") or ())
-        out["properties"] = {k: _strict(v) if k in was_required else _nullable(_strict(v)) for k, v in props.items()}
+        # Like openai's own strict conversion, a property with a real default stays
+        # non-null (the model must give a value the caller's type accepts); only a
+        # property with no default, or a null one, may be answered with null.
+        keep = set(out.get("required") or ()) | {
+            k for k, v in props.items() if isinstance(v, Mapping) and v.get("default") is not None
+        }
+        out["properties"] = {k: _strict(v) if k in keep else _nullable(_strict(v)) for k, v in props.items()}
         out["required"] = list(props)
         out["additionalProperties"] = False
     return out

@@ -332,3 +332,12 @@ def test_balance_for_each_gateway(dialect, gateway):
         gw = Gateway(ZZZConfig.resolve(api_key=KEY, base_url=s.base_url, **kw))
         bal = gw.balance()
         assert bal.remaining == pytest.approx(42.5)
+
+
+def test_stream_of_a_body_built_for_invoke_still_gets_usage(gw, sim):
+    body = build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hi"}])
+    assert "stream" not in body
+    chunks = list(gw.chat_stream(body))
+    assert any(c.usage for c in chunks)
+    no_usage = build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hi"}], stream=True, stream_usage=False)
+    assert not any(c.usage for c in gw.chat_stream(no_usage))
