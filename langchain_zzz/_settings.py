@@ -18,8 +18,9 @@ from __future__ import annotations
 import copy
 import difflib
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
+from langchain_core.language_models import LangSmithParams
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
@@ -107,6 +108,47 @@ class GatewaySettings(BaseModel):
     @property
     def lc_secrets(self) -> dict[str, str]:
         return {"api_key": "ZZZ_API_KEY"}
+
+
+class ModelIdentity:
+    """Serialization and tracing that ``ChatZZZ`` and ``ZZZ`` share.
+
+    Each class sets ``_field_params`` (the request parameters it declares as
+    fields), ``_ls_model_type`` and its LangChain namespace.
+    """
+
+    _field_params: ClassVar[tuple[str, ...]] = ()
+    _ls_model_type: ClassVar[str] = "chat"
+    _lc_namespace: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return list(cls._lc_namespace)
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        params = {name: getattr(self, name) for name in self._field_params if getattr(self, name) is not None}
+        config = self._config  # type: ignore[attr-defined]
+        return {"model": self.model, "gateway": config.gateway, "base_url": config.base_url, **params}  # type: ignore[attr-defined]
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="zzz", ls_model_name=kwargs.get("model") or self.model, ls_model_type=self._ls_model_type  # type: ignore[attr-defined,typeddict-item]
+        )
+        temperature = kwargs.get("temperature", self.temperature)  # type: ignore[attr-defined]
+        if isinstance(temperature, (int, float)):
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)  # type: ignore[attr-defined]
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        stops = stop if stop is not None else self.stop  # type: ignore[attr-defined]
+        if stops:
+            params["ls_stop"] = [stops] if isinstance(stops, str) else list(stops)
+        return params
 
 
 def _names(cls: type[BaseModel]) -> set[str]:

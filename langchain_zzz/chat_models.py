@@ -12,7 +12,7 @@ LangChain messages.  Errors leave re-typed with their LangChain parent
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
@@ -29,7 +29,7 @@ from zzz_core import build_chat_request, get_profile, normalize_tool_choice
 
 from . import errors
 from ._messages import StreamConverter, to_chat_result, to_openai_messages
-from ._settings import GatewaySettings, move_unknown_to_model_kwargs
+from ._settings import GatewaySettings, ModelIdentity, move_unknown_to_model_kwargs
 from ._tokens import estimate_messages, estimate_tokens
 from ._tools import format_tool, structured_output
 
@@ -43,7 +43,7 @@ _CALL_PARAMS = (*_FIELD_PARAMS, "tools", "tool_choice", "parallel_tool_calls", "
 _CONSUMED = ("stream", "ls_structured_output_format", "structured_output_format")
 
 
-class ChatZZZ(GatewaySettings, BaseChatModel):
+class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay).
 
     ```python
@@ -146,37 +146,9 @@ class ChatZZZ(GatewaySettings, BaseChatModel):
     def _llm_type(self) -> str:
         return "zzz-chat"
 
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": "ZZZ_API_KEY"}
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return True
-
-    @classmethod
-    def get_lc_namespace(cls) -> list[str]:
-        return ["langchain_zzz", "chat_models"]
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        params = {name: getattr(self, name) for name in _FIELD_PARAMS if getattr(self, name) is not None}
-        return {"model": self.model, "gateway": self._config.gateway, "base_url": self._config.base_url, **params}
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(
-            ls_provider="zzz", ls_model_name=kwargs.get("model") or self.model, ls_model_type="chat"
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if isinstance(temperature, (int, float)):
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if isinstance(max_tokens, int):
-            params["ls_max_tokens"] = max_tokens
-        stops = stop if stop is not None else self.stop
-        if stops:
-            params["ls_stop"] = [stops] if isinstance(stops, str) else list(stops)
-        return params
+    _field_params: ClassVar[tuple[str, ...]] = _FIELD_PARAMS
+    _ls_model_type: ClassVar[str] = "chat"
+    _lc_namespace: ClassVar[tuple[str, ...]] = ("langchain_zzz", "chat_models")
 
     # -- requests -------------------------------------------------------------
 

@@ -9,7 +9,7 @@ answers ``n`` choices per prompt, which come back grouped per prompt.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM, LangSmithParams
@@ -21,7 +21,7 @@ from zzz_core import CompletionChunk, CompletionResult, build_completion_request
 from zzz_core import ModelProfile as ZZZProfile
 
 from . import errors
-from ._settings import GatewaySettings, move_unknown_to_model_kwargs
+from ._settings import GatewaySettings, ModelIdentity, move_unknown_to_model_kwargs
 from ._tokens import estimate_tokens
 
 _FIELD_PARAMS = (
@@ -39,7 +39,7 @@ _FIELD_PARAMS = (
 _CALL_PARAMS = (*_FIELD_PARAMS, "user")
 
 
-class ZZZ(GatewaySettings, BaseLLM):
+class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
     """Text completions through 智增增 / 4Z-API.
 
     ```python
@@ -101,37 +101,9 @@ class ZZZ(GatewaySettings, BaseLLM):
     def _llm_type(self) -> str:
         return "zzz-completions"
 
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": "ZZZ_API_KEY"}
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return True
-
-    @classmethod
-    def get_lc_namespace(cls) -> list[str]:
-        return ["langchain_zzz", "llms"]
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        params = {name: getattr(self, name) for name in _FIELD_PARAMS if getattr(self, name) is not None}
-        return {"model": self.model, "gateway": self._config.gateway, "base_url": self._config.base_url, **params}
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(
-            ls_provider="zzz", ls_model_name=kwargs.get("model") or self.model, ls_model_type="llm"
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if isinstance(temperature, (int, float)):
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if isinstance(max_tokens, int):
-            params["ls_max_tokens"] = max_tokens
-        stops = stop if stop is not None else self.stop
-        if stops:
-            params["ls_stop"] = [stops] if isinstance(stops, str) else list(stops)
-        return params
+    _field_params: ClassVar[tuple[str, ...]] = _FIELD_PARAMS
+    _ls_model_type: ClassVar[str] = "llm"
+    _lc_namespace: ClassVar[tuple[str, ...]] = ("langchain_zzz", "llms")
 
     def get_num_tokens(self, text: str) -> int:
         """Estimated tokens of ``text``, offline (see ``langchain_zzz._tokens``)."""
