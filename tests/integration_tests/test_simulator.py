@@ -116,6 +116,21 @@ def test_openai_json_schema_embeddings_models(zzz_simulator: GatewaySimulator) -
     assert c.models.retrieve("gpt-4o").id == "gpt-4o"
 
 
+def test_openai_with_zzz_quirks_and_streamed_completion_logprobs(
+    zzz_simulator_factory: Callable[..., GatewaySimulator],
+) -> None:
+    c = client(zzz_simulator_factory("zhizengzeng", zzz_quirks=True))
+    out = c.chat.completions.create(model="gpt-4o-mini", messages=MSG)
+    assert out.id == "" and out.model is None and out.choices[0].message.content  # as 智增增 sent for SparkDesk
+    assert getattr(out, "code", None) == 0 and getattr(out, "msg", None) == "ok"
+    chunks = list(c.completions.create(model="gpt-3.5-turbo-instruct", prompt="hello", stream=True, logprobs=1))
+    texts = [ch for ch in chunks if ch.choices and ch.choices[0].text]
+    assert texts and all(ch.id == "" and ch.model is None for ch in chunks)
+    for ch in texts:
+        lp = ch.choices[0].logprobs
+        assert lp is not None and "".join(lp.tokens or []) == ch.choices[0].text
+
+
 def test_openai_sees_errors(zzz_simulator_factory: Callable[..., GatewaySimulator]) -> None:
     sim = zzz_simulator_factory("newapi")
     c = client(sim)

@@ -363,6 +363,89 @@ def test_tool_call_ids_are_unique_across_turns() -> None:
     assert msg["tool_calls"][0]["id"] == "call_1" and msg2["tool_calls"][0]["id"] == "call_2"
 
 
+# ------------------------------------------------------- tool choice by meaning
+LOCATED = {"type": "function", "function": {
+    "name": "get_weather", "description": "Get the weather at a location.",
+    "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}
+MULTIPLY = {"type": "function", "function": {"name": "multiply", "description": "Multiply two integers.",
+    "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                   "required": ["a", "b"]}}}
+STOCK = {"type": "function", "function": {"name": "getStockPrice", "parameters": {
+    "type": "object", "properties": {"ticker": {"type": "string"}}}}}
+CENSUS = {"type": "function", "function": {"name": "lookup", "description": "Look up the population of a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}  # fmt: skip
+
+
+def _called(question: str, tools: list[dict[str, Any]], **extra: Any) -> list[str]:
+    msg = js(call("/v1/chat/completions", chat(question, tools=tools, **extra)))["choices"][0]["message"]
+    return [c["function"]["name"] for c in msg.get("tool_calls") or []]
+
+
+def test_auto_tool_choice_by_a_word_of_the_name() -> None:
+    msg = js(call("/v1/chat/completions", chat("What is the weather in San Francisco, CA?", tools=[LOCATED])))
+    (tc,) = msg["choices"][0]["message"]["tool_calls"]
+    assert tc["function"]["name"] == "get_weather"
+    assert json.loads(tc["function"]["arguments"]) == {"location": "San Francisco"}
+    assert _called("Give me the multiplication of 6 and 7", [LOCATED, MULTIPLY]) == ["multiply"]  # word forms
+    assert _called("What are the stock prices of ACME?", [LOCATED, STOCK]) == ["getStockPrice"]  # camelCase, plural
+    assert _called("How is the weather, and what is 6 multiplied by 7?", [MULTIPLY, LOCATED]) == [
+        "get_weather", "multiply"]  # first mentioned, first called  # fmt: skip
+    assert _called("How is the weather?", [LOCATED], tool_choice="none") == []
+    assert _called("Is it nice to get out there?", [LOCATED, MULTIPLY]) == []  # short and stop words do not count
+
+
+def test_auto_tool_choice_by_the_description_only_without_a_name_match() -> None:
+    assert _called("How many people live in Lyon (population)?", [LOCATED, CENSUS]) == ["lookup"]
+    assert _called("What is the weather and the population of Lyon?", [CENSUS, LOCATED]) == ["get_weather"]
+    assert _called("Tell me about Lyon", [LOCATED, CENSUS]) == []
+
+
+def test_agent_loop_by_meaning_ends_in_text() -> None:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "What is the weather in San Francisco, CA?"}]
+    msg = js(call("/v1/chat/completions", {"model": "m", "messages": messages, "tools": [LOCATED]}))
+    msg = msg["choices"][0]["message"]
+    messages += [msg, {"role": "tool", "tool_call_id": msg["tool_calls"][0]["id"], "content": "It's sunny."}]
+    final = js(call("/v1/chat/completions", {"model": "m", "messages": messages, "tools": [LOCATED]}))
+    assert final["choices"][0]["message"]["content"] == "The result of get_weather is It's sunny.."
+    assert final["choices"][0]["finish_reason"] == "stop"
+
+
+def test_names_skip_the_capitalised_first_word_of_a_sentence() -> None:
+    person = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+              "required": ["name", "age"]}  # fmt: skip
+    assert synthesize(person, "Extract the person: Alice is 30") == {"name": "Alice", "age": 30}
+    assert synthesize(person, "Describe the user. Bob is 41.") == {"name": "Bob", "age": 41}
+    assert synthesize(person, "Alice is 30") == {"name": "Alice", "age": 30}  # the only candidate
+    assert synthesize({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+                      "Paris is lovely") == {"city": "Paris"}  # fmt: skip
+    tool = {"type": "function", "function": {"name": "save_person", "parameters": person}}
+    tc = js(call("/v1/chat/completions", chat("Remember: Carol is 52. Use save_person", tools=[tool])))
+    assert json.loads(tc["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]) == {
+        "name": "Carol", "age": 52}  # fmt: skip
+
+
+def test_json_mode_uses_the_quoted_key_names() -> None:
+    ask = ("Tell me a joke about cats. Return the result as a JSON with 'setup' and 'punchline' keys. "
+           "Return nothing other than JSON.")  # fmt: skip
+    for stream in (False, True):
+        resp = call("/v1/chat/completions", chat(ask, response_format={"type": "json_object"}, stream=stream))
+        text = stream_text(sse(resp)) if stream else js(resp)["choices"][0]["message"]["content"]
+        joke = json.loads(text)
+        assert list(joke) == ["setup", "punchline"]
+        assert all(isinstance(v, str) and 0 < len(v) < 80 for v in joke.values())
+        assert "cats" in joke["setup"]
+    body = chat('Answer as JSON with "capital" and `country` fields: what is the capital of France?',
+                response_format={"type": "json_object"})  # fmt: skip
+    body["messages"].insert(0, {"role": "system", "content": "Bananas are yellow. The capital of France is Paris."})
+    got = json.loads(js(call("/v1/chat/completions", body))["choices"][0]["message"]["content"])
+    assert list(got) == ["capital", "country"] and got["capital"] == "The capital of France is Paris."
+    plain = js(call("/v1/chat/completions", chat("it's Bob's 'cat'?", response_format={"type": "json_object"})))
+    assert list(json.loads(plain["choices"][0]["message"]["content"])) == ["cat"]
+    none = js(call("/v1/chat/completions", chat("no keys named", response_format={"type": "json_object"})))
+    assert json.loads(none["choices"][0]["message"]["content"]) == {
+        "answer": "This is a simulated answer to: no keys named"}  # fmt: skip
+
+
 COMPLEX_SCHEMA: dict[str, Any] = {
     "type": "object",
     "$defs": {
@@ -539,6 +622,161 @@ def test_completions_stream() -> None:
     assert events[-1] == "[DONE]" and events[-2]["usage"]["prompt_tokens"] >= 1
     assert "".join(e["choices"][0]["text"] for e in events[:-2]) == " This is a simulated answer to: hello"
     assert events[-3]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_completions_stream_logprobs() -> None:
+    body = {"model": "m", "prompt": "hello", "stream": True, "logprobs": 2, "echo": True}
+    chunks = [e["choices"][0] for e in sse(call("/v1/completions", body))[:-1]]
+    text_chunks = [c for c in chunks if c["text"]]
+    assert len(text_chunks) > 3
+    offset = 0
+    for c in text_chunks:
+        lp = c["logprobs"]
+        assert "".join(lp["tokens"]) == c["text"]
+        assert len(lp["tokens"]) == len(lp["token_logprobs"]) == len(lp["top_logprobs"]) == len(lp["text_offset"])
+        assert lp["text_offset"][0] == offset and all(v < 0 for v in lp["token_logprobs"])
+        assert all(1 <= len(top) <= 2 for top in lp["top_logprobs"])
+        offset += len(c["text"])
+    assert "".join(c["text"] for c in text_chunks).startswith("hello This is")
+    assert chunks[-1]["finish_reason"] == "stop"
+    plain = sse(call("/v1/completions", {"model": "m", "prompt": "hello", "stream": True}))
+    assert all(e["choices"][0]["logprobs"] is None for e in plain[:-1])
+
+
+# ------------------------------------------------------------ prompt formats
+REACT_SYSTEM = """You are designed to help with a variety of tasks.
+
+## Tools
+
+You have access to the following tools:
+> Tool Name: get_weather
+Tool Description: get_weather(city: str) -> str
+Get the current weather for a city.
+Tool Args: {"properties": {"city": {"title": "City", "type": "string"}}, "required": ["city"], "type": "object"}
+
+> Tool Name: get_time
+Tool Description: get_time(city: str) -> str
+Get the local time in a city.
+Tool Args: {"properties": {"city": {"title": "City", "type": "string"}}, "required": ["city"], "type": "object"}
+
+
+## Output Format
+
+```
+Thought: The current language of the user is: (user's language). I need to use a tool to help me answer the question.
+Action: tool name (one of get_weather, get_time) if using a tool.
+Action Input: the input to the tool, in a JSON format representing the kwargs (e.g. {"input": "hello world"})
+```
+
+```
+Thought: I can answer without using any more tools. I'll use the user's language to answer
+Answer: [your answer here (In the same language as the user's question)]
+```
+"""
+REACT_CALL = "Thought: I need to use a tool to help me answer the question.\nAction: {}\nAction Input: {}"
+REACT_DONE = "Thought: I can answer without using any more tools. I'll use the user's language to answer\nAnswer: "
+
+
+def _react(messages: list[dict[str, Any]], stream: bool = False, system: str = REACT_SYSTEM) -> str:
+    body = {"model": "deepseek-chat", "messages": [{"role": "system", "content": system}, *messages],
+            "stream": stream}  # fmt: skip
+    resp = call("/v1/chat/completions", body)
+    return stream_text(sse(resp)) if stream else js(resp)["choices"][0]["message"]["content"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_react_steps(stream: bool) -> None:
+    history: list[dict[str, Any]] = [{"role": "user", "content": "Use get_weather and get_time for Paris."}]
+    step = _react(history, stream)
+    assert step == REACT_CALL.format("get_weather", '{"city": "Paris"}')
+    history += [  # LlamaIndex replays Action Input as a Python dict repr
+        {"role": "assistant", "content": REACT_CALL.format("get_weather", "{'city': 'Paris'}")},
+        {"role": "user", "content": "Observation: sunny and 21 degrees in Paris"},
+    ]
+    assert _react(history, stream) == REACT_CALL.format("get_time", '{"city": "Paris"}')
+    history += [
+        {"role": "assistant", "content": REACT_CALL.format("get_time", "{'city': 'Paris'}")},
+        {"role": "user", "content": "Observation: 10:30 in Paris"},
+    ]
+    assert _react(history, stream) == REACT_DONE + (
+        "The result of get_weather is sunny and 21 degrees in Paris. The result of get_time is 10:30 in Paris."
+    )
+
+
+def test_react_by_meaning_without_tools_and_not_without_the_format() -> None:
+    assert _react([{"role": "user", "content": "How is the weather in Oslo?"}]) == REACT_CALL.format(
+        "get_weather", '{"city": "Oslo"}')  # fmt: skip
+    chat_history = [
+        {"role": "user", "content": "Remember that Lima is the capital of Peru."},
+        {"role": "assistant", "content": "Noted."},
+        {"role": "user", "content": "What is the capital of Peru?"},
+    ]
+    assert _react(chat_history) == REACT_DONE + "Remember that Lima is the capital of Peru."
+    context = "\nHere is some context to help you answer the question and plan:\nOslo is the capital of Norway.\n"
+    system = REACT_SYSTEM.replace("\n\n## Output Format", context + "\n## Output Format")
+    ask = [{"role": "user", "content": "What is the capital of Norway?"}]
+    assert _react(ask, system=system) == REACT_DONE + "Oslo is the capital of Norway."
+    fmt = [{"role": "user", "content": "Which output format and language should the answer use?"}]
+    assert _react(fmt) == REACT_DONE + "This is a simulated answer to: " + fmt[0]["content"]  # not the format text
+    hello = [{"role": "user", "content": "hello there"}]
+    assert _react(hello) == REACT_DONE + "This is a simulated answer to: hello there"
+    listing = {"role": "system", "content": "> Tool Name: get_weather\nTool Args: {}"}  # no ReAct format
+    body = {"model": "m", "messages": [listing, {"role": "user", "content": "hello there"}]}
+    assert js(call("/v1/chat/completions", body))["choices"][0]["message"]["content"].startswith("This is")
+    with_tools = {**body, "messages": [{"role": "system", "content": REACT_SYSTEM}, body["messages"][1]],
+                  "tools": [TIME]}  # a `tools` field wins over a ReAct prompt  # fmt: skip
+    assert not js(call("/v1/chat/completions", with_tools))["choices"][0]["message"]["content"].startswith("Thought")
+
+
+QA_SYSTEM = "You are an expert Q&A system that is trusted around the world."
+QA_USER = (
+    "Context information is below.\n---------------------\nsource: fuji\n\n"
+    "Mount Fuji is the highest mountain in Japan at 3,776 meters. Mount Fuji last erupted in 1707.\n"
+    "---------------------\nGiven the context information and not prior knowledge, answer the query.\n"
+    "Query: When did Mount Fuji last erupt?\nAnswer: "
+)
+CONDENSE = (
+    "Given the following conversation between a user and an AI assistant and a follow up question from user,\n"
+    "  rephrase the follow up question to be a standalone question.\n\n  Chat History:\n"
+    "  user: How tall is Mount Fuji in meters?\nassistant: Mount Fuji is the highest mountain in Japan.\n"
+    "  Follow Up Input: Where is the Eiffel Tower located?\n  Standalone question:"
+)
+
+
+def _answer(*messages: tuple[str, str]) -> str:
+    body = {"model": "m", "messages": [{"role": r, "content": c} for r, c in messages]}
+    return js(call("/v1/chat/completions", body))["choices"][0]["message"]["content"]
+
+
+def test_question_marked_inside_the_context_message() -> None:
+    assert _answer(("system", QA_SYSTEM), ("user", QA_USER)) == "Mount Fuji last erupted in 1707."
+    assert _answer(("user", CONDENSE)) == "Where is the Eiffel Tower located?"
+    assert _answer(("user", "Facts: Oslo is in Norway. Lima is in Peru.\nQuestion: Where is Lima?\nAnswer:")) == (
+        "Lima is in Peru.")  # fmt: skip
+    transcript = "Human: Where is Oslo?\nAI: Oslo is in Norway.\nLima is in Peru.\nHuman: And where is Lima?\nAI:"
+    assert _answer(("user", transcript)) == "Lima is in Peru."  # the last marker wins
+    assert _answer(("user", "资料：北京今天晴天。上海今天下雨。\n问题：上海今天天气怎么样？")) == "上海今天下雨。"
+    assert _answer(("user", "Query:\nAnswer:")) == "This is a simulated answer to: Query:\nAnswer:"  # empty: unmarked
+    text = js(call("/v1/completions", {"model": "m", "prompt": QA_USER}))["choices"][0]["text"]
+    assert text == " Mount Fuji last erupted in 1707."
+
+
+# -------------------------------------------------------------------- quirks
+def test_zzz_quirks_empty_id_and_null_model() -> None:
+    on = SimConfig(zzz_quirks=True)
+    body = js(call("/v1/chat/completions", chat(), cfg=on))
+    assert body["id"] == "" and body["model"] is None and body["code"] == 0 and body["choices"]
+    events = sse(call("/v1/chat/completions", chat(stream=True), cfg=on))
+    assert all(e["id"] == "" and e["model"] is None for e in events[:-1])
+    body = js(call("/v1/completions", {"model": "m", "prompt": "hi"}, cfg=on))
+    assert body["id"] == "" and body["model"] is None
+    body = js(call("/v1/embeddings", {"model": "text-embedding-3-small", "input": "hi"}, cfg=on))
+    assert body["model"] is None and "id" not in body
+    off = js(call("/v1/chat/completions", chat()))
+    assert off["id"].startswith("chatcmpl-") and off["model"] == "gpt-4o-mini"
+    newapi = js(call("/v1/chat/completions", chat(), cfg=SimConfig(dialect="newapi", zzz_quirks=True)))
+    assert newapi["id"] and newapi["model"] == "gpt-4o-mini"  # 智增增's quirks only
+    assert GatewaySimulator(zzz_quirks=True).config.quirks and not GatewaySimulator().config.quirks
 
 
 # ---------------------------------------------------------------- embeddings

@@ -3,7 +3,11 @@
 ``GatewaySimulator("zhizengzeng" | "newapi")`` serves the OpenAI-compatible routes on
 127.0.0.1 with each gateway's wire quirks (智增增's ``{"code", "msg"}`` envelope, new-api's
 error texts and billing routes), deterministic grounded answers, tool calls, schema-valid
-JSON, reasoning fields, meaningful embeddings and faults on demand::
+JSON, reasoning fields, meaningful embeddings and faults on demand.  Prompt formats that
+frameworks put in plain text (ReAct steps, a ``Query:`` inside a RAG context message, JSON
+keys named in the prompt) are recognised by :mod:`zzz_core.simulator.prompts`, tool
+choice by meaning by :mod:`zzz_core.simulator.tools`; ``zzz_quirks=True`` adds 智增增's
+empty ``id`` and null ``model``::
 
     from zzz_core.simulator import Fault, GatewaySimulator
 

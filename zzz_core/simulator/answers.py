@@ -1,4 +1,4 @@
-"""Deterministic answer synthesis: grounded text, tool calls and schema-valid JSON.
+"""Deterministic answer synthesis: grounded text and schema-valid JSON.
 
 Nothing here is random: the same request always gets the same answer, so tests can
 assert on it.  The text answer to the last user message is the sentence of the rest of
@@ -8,23 +8,25 @@ content words with it, which makes a RAG demo answer from its retrieved context.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
 
 __all__ = [
     "TokenCount",
-    "choose_tools",
+    "completion_logprobs",
     "count_tokens",
     "finish_text",
     "grounded_answer",
     "is_reasoning_model",
     "logprob_units",
     "message_text",
+    "result_sentence",
+    "sentences",
     "stops",
     "synthesize",
-    "tool_call_arguments",
-    "tool_name",
+    "terms",
     "truncate_tokens",
 ]
 
@@ -75,8 +77,19 @@ def message_text(content: Any) -> str:
     return str(content)
 
 
-def _terms(text: str) -> set[str]:
+def terms(text: str) -> set[str]:
+    """The content words of ``text`` (lowercased, no stopwords; CJK characters one by one)."""
     return {w for w in (t.lower() for t in _WORD_RE.findall(text)) if w not in STOPWORDS}
+
+
+def sentences(text: str) -> list[str]:
+    """The non-empty sentences (and lines) of ``text``, stripped."""
+    return [s for s in (m.strip() for m in _SENTENCE_RE.findall(text)) if s]
+
+
+def result_sentence(name: str, content: str) -> str:
+    """How a text answer reports a tool result."""
+    return f"The result of {name} is {content}."
 
 
 class TokenCount:
@@ -147,9 +160,20 @@ def logprob_units(text: str, top: int) -> list[dict[str, Any]]:
     return out
 
 
+def completion_logprobs(text: str, top: int, offset: int = 0) -> dict[str, Any]:
+    """The legacy completions ``logprobs`` object for ``text`` starting at ``offset``."""
+    units = logprob_units(text, top)
+    return {
+        "tokens": [u["token"] for u in units],
+        "token_logprobs": [u["logprob"] for u in units],
+        "top_logprobs": [{t["token"]: t["logprob"] for t in u["top_logprobs"]} for u in units],
+        "text_offset": list(itertools.accumulate([offset] + [len(u["token"]) for u in units[:-1]])) if units else [],
+    }
+
+
 def grounded_answer(question: str, context: list[str]) -> str:
     """The context sentence sharing most content words with ``question``."""
-    q = _terms(question)
+    q = terms(question)
     best, best_score = "", 0
     if q:
         for text in context:
@@ -157,64 +181,12 @@ def grounded_answer(question: str, context: list[str]) -> str:
                 s = sentence.strip()
                 if not s or s == question.strip():
                     continue
-                score = len(q & _terms(s))
+                score = len(q & terms(s))
                 if score > best_score:
                     best, best_score = s, score
     if best_score:
         return best
     return f"This is a simulated answer to: {question.strip()}"
-
-
-# --------------------------------------------------------------------------- tools
-def tool_name(tool: dict[str, Any]) -> str:
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
-    return str(fn.get("name", ""))
-
-
-def _mentions(question: str, name: str) -> int:
-    """Position of ``name`` (or its spaced form) in the question, -1 when absent."""
-    q = question.lower()
-    for form in (name.lower(), name.lower().replace("_", " ")):
-        pos = q.find(form)
-        if pos >= 0:
-            return pos
-    return -1
-
-
-def choose_tools(
-    tools: list[dict[str, Any]],
-    tool_choice: Any,
-    parallel: bool,
-    question: str,
-    answered: set[str],
-) -> list[dict[str, Any]]:
-    """The tools to call in this assistant turn ([] means answer in text).
-
-    ``answered`` are the tool names that already have a ``tool`` result after the last
-    user message; they are not called again.
-    """
-    if not tools or tool_choice == "none":
-        return []
-    by_name = {tool_name(t): t for t in tools}
-    if isinstance(tool_choice, dict):
-        name = tool_name(tool_choice)
-        tool = by_name.get(name)
-        return [tool] if tool is not None and name not in answered else []
-    mentioned = sorted(
-        (pos, i, t) for i, t in enumerate(tools) if (pos := _mentions(question, tool_name(t))) >= 0
-    )
-    todo = [t for _, _, t in mentioned if tool_name(t) not in answered]
-    if tool_choice == "required" and not todo and not answered:
-        todo = [tools[0]]
-    return todo if parallel else todo[:1]
-
-
-def tool_call_arguments(tool: dict[str, Any], question: str) -> dict[str, Any]:
-    """Arguments for a tool, valid against its ``parameters`` schema."""
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
-    schema = fn.get("parameters") or {"type": "object", "properties": {}}
-    value = synthesize(schema, question)
-    return value if isinstance(value, dict) else {}
 
 
 # --------------------------------------------------------------------- JSON schema
@@ -225,7 +197,7 @@ class _Prompt:
         self.question = question
         self.numbers = [float(n) for n in _NUMBER_RE.findall(question)]
         self.quoted = [next(g for g in m.groups() if g) for m in _QUOTED_RE.finditer(question)]
-        self.capitals = [c for c in _CAPITAL_RE.findall(question) if c.split()[0].lower() not in _NOT_NAMES]
+        self.capitals = _capitals(question)
         self.cities = [c for c in _CITIES if c in question] + _CJK_CITY_RE.findall(question)
 
     def number(self) -> float | None:
@@ -237,6 +209,26 @@ class _Prompt:
             if m and m.group(1).lower() not in STOPWORDS:
                 return m.group(1)
         return None
+
+
+def _capitals(text: str) -> list[str]:
+    """Capitalised words and runs that may be names, best first.
+
+    A single word that may be capitalised only because it starts a sentence goes after
+    the others, the first word of the text (often an instruction: "Extract the person:
+    Alice is 30") last of all.
+    """
+    names, initial, first = [], [], []
+    for m in _CAPITAL_RE.finditer(text):
+        c = m.group()
+        if c.split()[0].lower() in _NOT_NAMES:
+            continue
+        before = text[: m.start()].rstrip(" \t\"'“‘(")
+        if " " in c or (before and before[-1] not in ".!?。！？\n"):
+            names.append(c)
+        else:
+            (initial if before.strip() else first).append(c)
+    return names + initial + first
 
 
 _FORMATS = {

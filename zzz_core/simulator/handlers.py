@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import answers, embeddings, streams
+from . import answers, embeddings, streams, tools
 from .faults import REQUEST_ID, Fault, default_shape, error_body, html_page
+from .prompts import answer_text, json_object, react_answer, react_tools, split_question
 from .streams import DROP, Drop, EventStream, Sleep, StreamWriter, dumps
 
 __all__ = ["DROP", "Drop", "MODELS", "SimConfig", "SimRequest", "SimResponse", "Sleep", "handle"]
@@ -89,6 +90,7 @@ class SimConfig:
     crlf: bool = False
     honour_base64: bool = True
     envelope_success_extras: bool = True
+    zzz_quirks: bool = False
     latency: float = 0.0
     balance: float = 111.8658
     used: float = 8.1342
@@ -96,6 +98,11 @@ class SimConfig:
     @property
     def envelope(self) -> bool:
         return self.dialect == "zhizengzeng" and self.envelope_success_extras
+
+    @property
+    def quirks(self) -> bool:
+        """智增增's documented oddities on success bodies: ``"id": ""`` and ``"model": null``."""
+        return self.dialect == "zhizengzeng" and self.zzz_quirks
 
 
 class _Invalid(Exception):
@@ -112,6 +119,15 @@ def _json(status: int, obj: Any, cfg: SimConfig, headers: list[tuple[str, str]] 
 
 def _ok(cfg: SimConfig, obj: dict[str, Any]) -> SimResponse:
     return _json(200, {"code": 0, "msg": "ok", **obj} if cfg.envelope else obj, cfg)
+
+
+def _quirked(cfg: SimConfig, obj: dict[str, Any]) -> dict[str, Any]:
+    """A completion/embedding body with 智增增's quirks applied when they are on (gateway-facts §1.2)."""
+    if cfg.quirks:
+        if "id" in obj:
+            obj["id"] = ""
+        obj["model"] = None
+    return obj
 
 
 def _error(cfg: SimConfig, category: str, shape: str | None = None, *, status: int | None = None,
@@ -131,6 +147,7 @@ def _writer(cfg: SimConfig, obj: str, model: str) -> StreamWriter:
     if obj.startswith("chat"):
         base["system_fingerprint"] = "fp_zzzsim"
         base["id"] = "chatcmpl" + base["id"][4:]
+    _quirked(cfg, base)
     return StreamWriter(base, crlf=cfg.crlf, keepalive=cfg.keepalive_comments)
 
 
@@ -208,9 +225,10 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
         for m in messages[last_user + 1 :]
         if m["role"] in ("tool", "function")
     ]
-    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
-    calls = answers.choose_tools(
-        tools, body.get("tool_choice", "auto"), body.get("parallel_tool_calls") is not False,
+    listed = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    react = None if listed else react_tools(messages)
+    calls = tools.choose_tools(
+        listed, body.get("tool_choice", "auto"), body.get("parallel_tool_calls") is not False,
         question, {name for name, _ in results},
     )  # fmt: skip
     n = _int(body, "n", 1) or 1
@@ -221,22 +239,24 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
     choices: list[dict[str, Any]] = []
     if calls:
         tc = [
-            {"id": f"call_{base_id + k + 1}", "name": answers.tool_name(t),
-             "arguments": answers.dumps(answers.tool_call_arguments(t, question))}
+            {"id": f"call_{base_id + k + 1}", "name": tools.tool_name(t),
+             "arguments": answers.dumps(tools.tool_call_arguments(t, question))}
             for k, t in enumerate(calls)
         ]  # fmt: skip
         choices = [{"index": i, "content": None, "reasoning": reasoning, "tool_calls": tc,
                     "finish_reason": "tool_calls"} for i in range(n)]  # fmt: skip
     else:
-        if results:
-            text = " ".join(f"The result of {name} is {content}." for name, content in results)
+        context = [answers.message_text(m.get("content")) for i, m in enumerate(messages) if i != last_user]
+        if react:
+            text = react_answer(messages, react)
+        elif results:
+            text = " ".join(answers.result_sentence(name, content) for name, content in results)
         else:
-            context = [answers.message_text(m.get("content")) for i, m in enumerate(messages) if i != last_user]
-            text = answers.grounded_answer(question, context)
+            text, context = answer_text(question, context)
         fmt = body.get("response_format") if isinstance(body.get("response_format"), dict) else {}
         structured = fmt.get("type") in ("json_object", "json_schema")
         if fmt.get("type") == "json_object":
-            text = answers.dumps({"answer": text})
+            text = answers.dumps(json_object(question, context, text))
         elif fmt.get("type") == "json_schema":
             schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
             text = answers.dumps(answers.synthesize(schema, question))
@@ -289,10 +309,10 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
         msg["refusal"] = None
         lp_obj = {"content": answers.logprob_units(ch["content"] or "", top)} if want_lp else None
         out.append({"index": ch["index"], "message": msg, "logprobs": lp_obj, "finish_reason": ch["finish_reason"]})
-    return _ok(cfg, {
+    return _ok(cfg, _quirked(cfg, {
         "id": f"chatcmpl-sim{next(_ids)}", "object": "chat.completion", "created": int(time.time()),
         "model": model, "choices": out, "usage": usage, "system_fingerprint": "fp_zzzsim",
-    })  # fmt: skip
+    }))  # fmt: skip
 
 
 # ------------------------------------------------------------------ completions
@@ -313,20 +333,14 @@ def _completions(req: SimRequest, cfg: SimConfig) -> SimResponse:
     choices = []
     for p_i, p in enumerate(prompts):
         lines = [x for x in p.strip().splitlines() if x.strip()] or [""]
-        answer = " " + answers.grounded_answer(lines[-1], lines[:-1])
+        asked, context = (p, []) if split_question(p) else (lines[-1], lines[:-1])
+        answer = " " + answer_text(asked, context)[0]
         for j in range(n):
             text, finish = answers.finish_text(answer if j == 0 else f"{answer} (choice {j + 1})", stops, max_tokens)
             text = p + text if body.get("echo") else text
             choice: dict[str, Any] = {"text": text, "index": p_i * n + j, "logprobs": None, "finish_reason": finish}
             if lp_n is not None:
-                units = answers.logprob_units(text, lp_n)
-                offsets = list(itertools.accumulate([0] + [len(u["token"]) for u in units[:-1]]))
-                choice["logprobs"] = {
-                    "tokens": [u["token"] for u in units],
-                    "token_logprobs": [u["logprob"] for u in units],
-                    "top_logprobs": [{t["token"]: t["logprob"] for t in u["top_logprobs"]} for u in units],
-                    "text_offset": offsets if units else [],
-                }
+                choice["logprobs"] = answers.completion_logprobs(text, lp_n)
             choices.append(choice)
     usage = _usage(max(1, sum(answers.count_tokens(p) for p in prompts)),
                    sum(answers.count_tokens(c["text"]) for c in choices))  # fmt: skip
@@ -334,11 +348,13 @@ def _completions(req: SimRequest, cfg: SimConfig) -> SimResponse:
     if body.get("stream") is True:
         include = bool((body.get("stream_options") or {}).get("include_usage"))
         w = _writer(cfg, "text_completion", model)
-        events = streams.completion_events(w, choices, chunk_chars=cfg.chunk_chars,
-                                           usage=usage if include else None, bulk_chunks=_bulk(req))  # fmt: skip
+        lp = (lambda text, offset: answers.completion_logprobs(text, lp_n, offset)) if lp_n is not None else None
+        events = streams.completion_events(w, choices, chunk_chars=cfg.chunk_chars, usage=usage if include else None,
+                                           bulk_chunks=_bulk(req), logprobs=lp)  # fmt: skip
         return _sse(cfg, EventStream(events, w))
-    return _ok(cfg, {"id": f"cmpl-sim{next(_ids)}", "object": "text_completion", "created": int(time.time()),
-                     "model": model, "choices": choices, "usage": usage})  # fmt: skip
+    return _ok(cfg, _quirked(cfg, {"id": f"cmpl-sim{next(_ids)}", "object": "text_completion",
+                                   "created": int(time.time()), "model": model, "choices": choices,
+                                   "usage": usage}))  # fmt: skip
 
 
 # ------------------------------------------------------------------- embeddings
@@ -365,8 +381,8 @@ def _embeddings(req: SimRequest, cfg: SimConfig) -> SimResponse:
         if [d["index"] for d in data] == list(range(len(data))):
             data.reverse()
     tokens = max(1, sum(answers.count_tokens(x) for x in inputs))
-    return _ok(cfg, {"object": "list", "data": data, "model": model,
-                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})  # fmt: skip
+    return _ok(cfg, _quirked(cfg, {"object": "list", "data": data, "model": model,
+                                   "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}))  # fmt: skip
 
 
 # ------------------------------------------------------------- models, billing

@@ -69,7 +69,10 @@ class _State:
 class GatewaySimulator:
     """A fake 智增增 / new-api gateway on 127.0.0.1 (see the package docstring).
 
-    Use as a context manager or call :meth:`start` / :meth:`stop`.
+    Use as a context manager or call :meth:`start` / :meth:`stop`.  ``zzz_quirks=True``
+    (zhizengzeng dialect only) makes success bodies and stream chunks of chat,
+    completions and embeddings carry ``"id": ""`` and ``"model": null``, as 智增增 was
+    seen to send for some models (gateway-facts §1.2).
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class GatewaySimulator:
         crlf: bool = False,
         honour_base64: bool = True,
         envelope_success_extras: bool = True,
+        zzz_quirks: bool = False,
         latency: float = 0.0,
         record_requests: bool = True,
     ) -> None:
@@ -99,7 +103,7 @@ class GatewaySimulator:
             dialect=dialect, api_keys=frozenset(api_keys) if api_keys is not None else None,
             reasoning_field=reasoning_field, chunk_chars=chunk_chars, tool_delta_style=tool_delta_style,
             keepalive_comments=keepalive_comments, crlf=crlf, honour_base64=honour_base64,
-            envelope_success_extras=envelope_success_extras, latency=latency,
+            envelope_success_extras=envelope_success_extras, zzz_quirks=zzz_quirks, latency=latency,
         )  # fmt: skip
         self.host = host
         self.port = port

@@ -203,14 +203,22 @@ def completion_events(
     chunk_chars: int,
     usage: dict[str, Any] | None,
     bulk_chunks: int | None = None,
+    logprobs: Callable[[str, int], dict[str, Any]] | None = None,
 ) -> Tagged:
-    """Tagged SSE events of a text completion (choices: ``index``, ``text``, ``finish_reason``)."""
+    """Tagged SSE events of a text completion (choices: ``index``, ``text``, ``finish_reason``).
+
+    ``logprobs(text, offset)``, when given, makes each chunk's ``logprobs`` object for its
+    text, ``offset`` being where that text starts in the choice's whole text.
+    """
     if w.keepalive:
         yield "comment", w.comment()
     sent = 0
     for ch in choices:
         i = ch["index"]
-        render = w.template({"text": _SLOT, "index": i, "logprobs": None, "finish_reason": None})
+        if logprobs is None:
+            render = w.template({"text": _SLOT, "index": i, "logprobs": None, "finish_reason": None})
+        else:
+            render = _offset_render(w, i, logprobs)
         if bulk_chunks:
             words = [x + " " for x in ch["text"].split()] or ["word "]
             pieces: Iterable[str] = (words[k % len(words)] for k in range(bulk_chunks))
@@ -226,6 +234,21 @@ def completion_events(
     if usage is not None:
         yield "usage", w.chunk([], usage=usage)
     yield "done", w.done()
+
+
+def _offset_render(
+    w: StreamWriter, index: int, logprobs: Callable[[str, int], dict[str, Any]]
+) -> Callable[[str], bytes]:
+    """A text -> event function that keeps count of where each chunk's text starts."""
+    offset = 0
+
+    def render(text: str) -> bytes:
+        nonlocal offset
+        lp = logprobs(text, offset)
+        offset += len(text)
+        return w.chunk([{"text": text, "index": index, "logprobs": lp, "finish_reason": None}])
+
+    return render
 
 
 # ---------------------------------------------------------------------- faults

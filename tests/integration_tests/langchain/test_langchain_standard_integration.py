@@ -15,22 +15,6 @@ Standard tests that do not run, and why:
 * ``test_stream_time`` -- skipped ("VCR not set up"): vcrpy does not intercept
   httpx2, the transport of openai 3.x, so there is no cassette to replay.
 * ``test_serdes`` is a unit test (see tests/unit_tests/langchain).
-* ``TestChatZZZSimulator.test_json_mode`` -- xfail(strict): a simulator gap, not
-  a gateway one.  For ``response_format={"type": "json_object"}`` the simulator
-  answers ``{"answer": "<text>"}`` whatever the prompt asks; the test asks for
-  'setup' and 'punchline' keys in the prompt.  The simulator should answer a
-  json_object request with an object whose keys are the quoted key names the
-  last user message lists (here ``{"setup": "...", "punchline": "..."}``),
-  falling back to ``{"answer": ...}`` when it names none.
-* ``TestChatZZZSimulator.test_agent_loop`` (both variants) -- xfail(strict): a
-  simulator gap.  With ``tool_choice`` unset ("auto") the simulator calls a tool
-  only when the user message contains the tool's name (``get_weather`` / "get
-  weather"); the test asks "What is the weather in San Francisco, CA?", which a
-  real model answers with a get_weather call.  The simulator should, under
-  "auto", also call a tool when a content word of the last user message (not a
-  stopword) is one of the tool name's ``_``-separated words or a content word of
-  its description ("weather" here); ``tool_choice="none"`` and already-answered
-  tools stay as they are.
 """
 
 from __future__ import annotations
@@ -142,22 +126,6 @@ class TestChatZZZSimulator(_ChatZZZStandard):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return _sim_params(model="gpt-4o-mini")
-
-    @pytest.mark.xfail(
-        strict=True,
-        reason="simulator gap: a json_object request is answered {'answer': ...} whatever keys the prompt asks for",
-    )
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)
-
-    @pytest.mark.xfail(
-        strict=True,
-        reason="simulator gap: under tool_choice='auto' it calls a tool only when the prompt names it "
-        "('get_weather'), so 'What is the weather in San Francisco?' gets a text answer",
-    )
-    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
-    def test_agent_loop(self, model: BaseChatModel) -> None:
-        super().test_agent_loop(model)
 
 
 @pytest.mark.live

@@ -71,16 +71,23 @@ async def test_function_agent_sends_parallel_only_to_models_that_take_it(chat_bo
     assert chat_bodies()[0]["parallel_tool_calls"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator gap: a ReAct prompt (no `tools`; the system prompt lists '> Tool Name: X' and asks for "
-    "'Thought:/Action:/Action Input:' or 'Thought:/Answer:') is answered with a grounded sentence instead of "
-    "a ReAct step, so the output parser never finds an action and the agent hits max_iterations",
-)
-async def test_react_agent_calls_two_tools_and_finishes(sim, make_llm):
-    agent = ReActAgent(tools=[get_weather, get_time], llm=make_llm("deepseek-chat"))
+@pytest.mark.parametrize("streaming", [True, False])
+async def test_react_agent_calls_two_tools_and_finishes(chat_bodies, make_llm, streaming):
+    """ReAct: no `tools` field; the tools are listed in the system prompt and called by text steps."""
+    agent = ReActAgent(tools=[get_weather, get_time], llm=make_llm("deepseek-chat"), streaming=streaming)
     handler = agent.run(ASK, max_iterations=6)
     events = [ev async for ev in handler.stream_events()]
     result = await handler
-    assert [e.tool_name for e in events if isinstance(e, ToolCallResult)] == ["get_weather", "get_time"]
-    assert "sunny and 21 degrees in Paris" in str(result) and "10:30 in Paris" in str(result)
+    calls = [(e.tool_name, e.tool_kwargs, e.tool_output.content) for e in events if isinstance(e, ToolCallResult)]
+    assert calls == [
+        ("get_weather", {"city": "Paris"}, "sunny and 21 degrees in Paris"),
+        ("get_time", {"city": "Paris"}, "10:30 in Paris"),
+    ]
+    assert str(result) == FINAL
+    bodies = chat_bodies()
+    assert len(bodies) == 3 and all("tools" not in b for b in bodies)
+    replay = bodies[2]["messages"]
+    assert [m["role"] for m in replay] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert "> Tool Name: get_weather" in replay[0]["content"]
+    assert replay[2]["content"].startswith("Thought: ") and "Action: get_weather" in replay[2]["content"]
+    assert replay[3]["content"] == "Observation: sunny and 21 degrees in Paris"

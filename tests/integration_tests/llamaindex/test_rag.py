@@ -24,9 +24,9 @@ DOCS = [
         metadata={"source": "fuji"},
     ),
 ]
-# LlamaIndex's default QA template puts the retrieved context in the user message next to the
-# query; the simulator grounds answers on the *other* messages only (see test_default_template).
-# Putting the context in the system message is an ordinary LlamaIndex configuration.
+# The default QA template puts the retrieved context and the query in ONE user message
+# ("Context information is below. ... Query: ...\nAnswer: "); this one puts the context in the
+# system message, another ordinary configuration.
 QA = ChatPromptTemplate(
     message_templates=[
         ChatMessage(role="system", content="Answer from this context only.\n{context_str}"),
@@ -53,15 +53,24 @@ def index(make_embedding):
     ],
 )  # fmt: skip
 def test_query_engine(sim, index, make_llm, question, source, answer):
-    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1, text_qa_template=QA)
+    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1)  # LlamaIndex's default prompts
     response = engine.query(question)
     assert response.source_nodes[0].metadata["source"] == source  # the embeddings found the right document
     assert str(response) == answer  # and the answer is grounded on it
     assert sim.count("/embeddings") == 2  # one batch for the ingestion, one for the query
+    (body,) = [r.body for r in sim.requests if r.path.endswith("/chat/completions")]
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    assert body["messages"][1]["content"].startswith("Context information is below.")
+    assert f"Query: {question}\nAnswer: " in body["messages"][1]["content"]
+
+
+def test_query_engine_with_the_context_in_the_system_message(index, make_llm):
+    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1, text_qa_template=QA)
+    assert str(engine.query("When did Mount Fuji last erupt?")) == "Mount Fuji last erupted in 1707."
 
 
 def test_streaming_query_engine(index, make_llm):
-    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1, text_qa_template=QA, streaming=True)
+    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1, streaming=True)
     response = engine.query("When was the Eiffel Tower completed?")
     tokens = list(response.response_gen)
     assert len(tokens) > 3
@@ -70,36 +79,12 @@ def test_streaming_query_engine(index, make_llm):
 
 
 async def test_async_query_engine(index, make_llm):
-    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1, text_qa_template=QA)
+    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1)
     response = await engine.aquery("When did Mount Fuji last erupt?")
     assert str(response) == "Mount Fuji last erupted in 1707."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator gap: LlamaIndex's default text_qa_template sends the context and the query in ONE user "
-    "message; the simulator's grounded_answer takes the whole last user message as the question and searches only "
-    "the other messages, so it answers with a sentence of the system prompt",
-)
-def test_default_template(index, make_llm):
-    engine = index.as_query_engine(llm=make_llm(), similarity_top_k=1)
-    assert str(engine.query("When did Mount Fuji last erupt?")) == "Mount Fuji last erupted in 1707."
-
-
-@pytest.mark.parametrize(
-    "mode",
-    [
-        "context",
-        pytest.param(
-            "condense_plus_context",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="simulator gap: the condense step sends history + follow-up in ONE user message, so the "
-                "simulator cannot answer it with a standalone question and retrieval gets a meaningless query",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("mode", ["context", "condense_plus_context"])
 def test_chat_engine_two_turns(sim, index, make_llm, mode):
     engine = index.as_chat_engine(chat_mode=mode, llm=make_llm(), similarity_top_k=1)
     first = engine.chat("How tall is Mount Fuji in meters?")
@@ -111,6 +96,14 @@ def test_chat_engine_two_turns(sim, index, make_llm, mode):
     roles = [m["role"] for m in last["messages"]]
     assert roles == ["system", "user", "assistant", "user"]  # the first turn is in the history
     assert last["messages"][2]["content"] == str(first)
+    if mode == "condense_plus_context":  # the history + follow-up went in ONE user message...
+        condense = [r.body for r in sim.requests if r.path.endswith("/chat/completions")][-2]["messages"]
+        assert [m["role"] for m in condense] == ["user"]
+        assert "Follow Up Input: Where is the Eiffel Tower located?" in condense[0]["content"]
+        assert condense[0]["content"].rstrip().endswith("Standalone question:")
+        # ...and the standalone question it got back is what retrieval embedded
+        query = [r.body for r in sim.requests if r.path.endswith("/embeddings")][-1]["input"]
+        assert query in ("Where is the Eiffel Tower located?", ["Where is the Eiffel Tower located?"])
 
 
 def test_streaming_chat_engine(index, make_llm):
