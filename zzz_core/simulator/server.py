@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import Fault
-from .handlers import SimConfig, SimRequest, SimResponse, handle
+from .handlers import SimConfig, SimRequest, SimResponse, handle, route
 from .streams import Drop, Sleep
 
 __all__ = ["GatewaySimulator", "RecordedRequest"]
@@ -180,6 +180,8 @@ class GatewaySimulator:
     def _take_fault(self, req: SimRequest) -> Fault | None:
         if not self._faults or "x-zzz-fault" in req.headers:
             return None
+        if route(req, self.config)[0] is None:
+            return None  # a 404 for an unknown route must not use up a queued fault
         body = req.json()
         stream = isinstance(body, dict) and body.get("stream") is True
         model = body.get("model") if isinstance(body, dict) else None
