@@ -267,15 +267,19 @@ def parse_retry_after(headers: Any) -> float | None:
         if ms is not None:
             return max(float(ms) / 1000.0, 0.0)
         value = headers.get("retry-after")
-    except AttributeError:
+    except (AttributeError, ValueError, TypeError):  # no mapping, or retry-after-ms that is not a number
         return None
     if value is None:
         return None
     try:
         return max(float(value), 0.0)
-    except ValueError:
+    except (ValueError, TypeError):
+        pass
+    try:  # an HTTP date; anything else (e.g. "soon", year 99999) means no usable wait
         parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
+    return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -297,10 +301,14 @@ def _build(
     request_id: str | None = None,
 ) -> E.ZZZError:
     msg = redact(msg, ctx.secrets)
+    if isinstance(code, (str, dict, list)):  # shown in the message and kept on the exception
+        code = _safe_body(code, ctx.secrets)
     excerpt = _excerpt(body, ctx.secrets)
     headers = ctx.headers
     if request_id is None and headers is not None:
         request_id = headers.get("x-request-id") or headers.get("x-oneapi-request-id")
+    if request_id is not None:
+        request_id = redact(request_id, ctx.secrets)
     title = cls.category.replace("_", " ").capitalize()
     where = f" from {ctx.host}" if ctx.host else ""
     code_part = f", code {code}" if code is not None else ""

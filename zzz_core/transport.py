@@ -102,6 +102,7 @@ class Transport:
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, method)
+            failure: E.ZZZError | None = None
             try:
                 response = self._send(method, host, path, body, ctx)
                 try:
@@ -110,18 +111,19 @@ class Transport:
                     response.close()
                 payload = self._decode(response.status_code, raw, ctx, require)
             except E.ZZZError as exc:
-                decision = attempts.next(exc)
-                self._log_retry(exc, decision.host, decision.delay, attempts)
-                time.sleep(decision.delay)
-                host = decision.host
-                continue
+                failure = exc
             except _compat.TransportError as exc:  # body read failed mid-way
-                decision = attempts.next(error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException)))
-                time.sleep(decision.delay)
-                host = decision.host
-                continue
-            attempts.succeeded(host)
-            return payload, _host(host)
+                failure = error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException))
+            if failure is None:
+                attempts.succeeded(host)
+                return payload, _host(host)
+            # Decided (and raised, when giving up) outside the except clauses, so that the
+            # error does not get the HTTP library's exception as __context__: that one holds
+            # the request, Authorization header included.
+            decision = attempts.next(failure)
+            self._log_retry(failure, decision.host, decision.delay, attempts)
+            time.sleep(decision.delay)
+            host = decision.host
 
     async def arequest_json(self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None) -> tuple[Any, str]:
         """Async twin of :meth:`request_json` (same policy, same decoding)."""
@@ -129,6 +131,7 @@ class Transport:
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, method)
+            failure: E.ZZZError | None = None
             try:
                 response = await self._asend(method, host, path, body, ctx)
                 try:
@@ -137,18 +140,19 @@ class Transport:
                     await response.aclose()
                 payload = self._decode(response.status_code, raw, ctx, require)
             except E.ZZZError as exc:
-                decision = attempts.next(exc)
-                self._log_retry(exc, decision.host, decision.delay, attempts)
-                await asyncio.sleep(decision.delay)
-                host = decision.host
-                continue
-            except _compat.TransportError as exc:
-                decision = attempts.next(error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException)))
-                await asyncio.sleep(decision.delay)
-                host = decision.host
-                continue
-            attempts.succeeded(host)
-            return payload, _host(host)
+                failure = exc
+            except _compat.TransportError as exc:  # body read failed mid-way
+                failure = error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException))
+            if failure is None:
+                attempts.succeeded(host)
+                return payload, _host(host)
+            # Decided (and raised, when giving up) outside the except clauses, so that the
+            # error does not get the HTTP library's exception as __context__: that one holds
+            # the request, Authorization header included.
+            decision = attempts.next(failure)
+            self._log_retry(failure, decision.host, decision.delay, attempts)
+            await asyncio.sleep(decision.delay)
+            host = decision.host
 
     # -- streaming -----------------------------------------------------------
 
@@ -171,6 +175,7 @@ class Transport:
                     else:
                         decoder = SSEDecoder()
                         done = False
+                        broken: E.ZZZError | None = None
                         try:
                             for data in response.iter_bytes():
                                 chunks, done = self._feed(decoder.feed(data), sink, ctx)
@@ -181,7 +186,9 @@ class Transport:
                                 chunks, done = self._feed(decoder.flush(), sink, ctx)
                                 yield from chunks
                         except _compat.TransportError as exc:
-                            raise self._broken(exc, sink, ctx) from None
+                            broken = self._broken(exc, sink, ctx)
+                        if broken is not None:
+                            raise broken  # outside the except clause: no __context__ holding the request
                         yield from self._end(sink, ctx, done)
                 finally:
                     response.close()
@@ -209,6 +216,7 @@ class Transport:
                     else:
                         decoder = SSEDecoder()
                         done = False
+                        broken: E.ZZZError | None = None
                         try:
                             async for data in response.aiter_bytes():
                                 chunks, done = self._feed(decoder.feed(data), sink, ctx)
@@ -221,7 +229,9 @@ class Transport:
                                 for chunk in chunks:
                                     yield chunk
                         except _compat.TransportError as exc:
-                            raise self._broken(exc, sink, ctx) from None
+                            broken = self._broken(exc, sink, ctx)
+                        if broken is not None:
+                            raise broken  # outside the except clause: no __context__ holding the request
                         for chunk in self._end(sink, ctx, done):
                             yield chunk
                 finally:
@@ -299,11 +309,14 @@ class Transport:
                 return self.sync_client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
             return self.sync_client.post(host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM})
         except openai.APIStatusError as exc:
-            raise self._status_error(exc, ctx) from None
+            err = self._status_error(exc, ctx)
         except openai.APITimeoutError as exc:
-            raise error_map.from_transport(_root(exc), ctx, timed_out=True) from None
+            err = error_map.from_transport(_root(exc), ctx, timed_out=True)
         except openai.APIConnectionError as exc:
-            raise error_map.from_transport(_root(exc), ctx, timed_out=False) from None
+            err = error_map.from_transport(_root(exc), ctx, timed_out=False)
+        # Raised outside the except clauses: ``raise … from None`` would still keep the
+        # openai exception as __context__, and its request carries the Authorization header.
+        raise err
 
     async def _asend(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext) -> Any:
         client = self.async_client
@@ -312,11 +325,14 @@ class Transport:
                 return await client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
             return await client.post(host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM})
         except openai.APIStatusError as exc:
-            raise self._status_error(exc, ctx) from None
+            err = self._status_error(exc, ctx)
         except openai.APITimeoutError as exc:
-            raise error_map.from_transport(_root(exc), ctx, timed_out=True) from None
+            err = error_map.from_transport(_root(exc), ctx, timed_out=True)
         except openai.APIConnectionError as exc:
-            raise error_map.from_transport(_root(exc), ctx, timed_out=False) from None
+            err = error_map.from_transport(_root(exc), ctx, timed_out=False)
+        # Raised outside the except clauses: ``raise … from None`` would still keep the
+        # openai exception as __context__, and its request carries the Authorization header.
+        raise err
 
     def _status_error(self, exc: openai.APIStatusError, ctx: ErrorContext) -> E.ZZZError:
         ctx.headers = exc.response.headers

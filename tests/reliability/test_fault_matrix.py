@@ -1,0 +1,461 @@
+"""The fault matrix: every fault the simulator can inject x every public surface of both skins.
+
+One table of faults (:data:`FAULTS`) and one table of surfaces (:data:`SURFACES`); a cell is a
+(fault, surface) pair where the fault can apply to the surface (a stream-only fault is not a
+cell of a non-streaming surface).  Everything goes over real sockets to
+``GatewaySimulator`` instances on 127.0.0.1, through the real ``openai`` client.
+
+Each failing cell asserts
+  * the exception class: exactly zzz_core's (LlamaIndex) or its ``langchain_zzz.errors`` twin
+    (LangChain), with every documented ``openai`` and LangChain parent;
+  * ``retryable`` (and LangChain's ``is_retryable``);
+  * the attempts: ``exc.attempts`` and the requests the simulator saw -- a non-retryable
+    failure is sent once, a retryable one 1 + ``max_retries`` times, a stream that failed
+    after content once (never re-sent: that would duplicate text);
+  * the gateway's ``msg`` (or, for non-JSON and transport faults, what the message must say)
+    in the text;
+  * for a stream that failed after content: the text that arrived is ``partial_content``;
+  * that the key is nowhere: the exception, its cause/context chain, ``repr``, pickle, and
+    the log records captured at DEBUG on the root logger.
+Cells of the failover row assert success on the mirror instead.
+
+Retry waits are recorded, never slept (``sleeps`` fixture); the backoff is 0 except in the
+``Retry-After`` row, which asserts that exactly the wait the gateway asked for was requested.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from llama_index.core import Document, VectorStoreIndex
+from llama_index.core.llms import ChatMessage
+from reliability_kit import KEY, assert_no_secret, assert_typed
+
+from langchain_zzz import ZZZ as LCCompletions
+from langchain_zzz import ChatZZZ, ZZZEmbeddings
+from llamaindex_zzz import ZZZ as LIChat
+from llamaindex_zzz import ZZZEmbedding
+from zzz_core import errors as E
+from zzz_core.simulator import CATEGORIES, Fault, GatewaySimulator, error_body
+
+pytestmark = pytest.mark.timeout(60)
+
+MAX_RETRIES = 2
+TIMEOUT = 10.0  # seconds; a hang guard only
+SHORT_TIMEOUT = 0.1  # the slow-first-byte row: well under the delay below
+SLOW_FIRST_BYTE = 1.0
+RETRY_AFTER = 1.5
+
+CATEGORY_CLASS: dict[str, type[E.ZZZError]] = {
+    "auth": E.AuthenticationError,
+    "permission": E.PermissionDeniedError,
+    "balance": E.InsufficientBalanceError,
+    "rate_limit": E.RateLimitError,
+    "model_not_found": E.ModelNotFoundError,
+    "invalid_request": E.InvalidRequestError,
+    "context_length": E.ContextLengthExceededError,
+    "content_filter": E.ContentFilterError,
+    "server_error": E.GatewayServerError,
+    "unknown_code": E.GatewayError,
+}
+assert set(CATEGORY_CLASS) == set(CATEGORIES)
+
+CHAT_MODEL = "gpt-4o-mini"
+COMPLETION_MODEL = "gpt-3.5-turbo-instruct"
+EMBEDDING_MODEL = "text-embedding-3-small"
+CHAT = "/chat/completions"
+PROMPT = "hello there"
+ASK = [ChatMessage(role="user", content=PROMPT)]
+QUESTION = "When did Mount Fuji last erupt?"
+
+
+# ============================================================================ the faults
+@dataclass(frozen=True)
+class FaultCase:
+    """One row: how to cause the failure, and what every surface must then raise."""
+
+    id: str
+    expect: type[E.ZZZError] | None
+    """The zzz_core class raised; None: the call succeeds (failover)."""
+    retryable: bool = False
+    fault: Fault | None = None
+    dialect: str = "zhizengzeng"
+    where: str = "sim"
+    """``sim``: injected into the simulator; ``refused``: base_url is a port that refuses
+    connections; ``failover``: that refused port is the primary and the simulator the mirror."""
+    stream_only: bool = False
+    after_content: bool = False
+    """The stream fails after text was delivered: sent once, text kept on the exception."""
+    msgs: Callable[[str], set[str]] | None = None
+    """model name -> the gateway msg(s) the exception must carry."""
+    text: str | None = None
+    """A fragment the message must contain (faults without a gateway msg)."""
+    timeout: float = TIMEOUT
+    retry_after: float | None = None
+
+    @property
+    def attempts(self) -> int:
+        return 1 + MAX_RETRIES if self.retryable and not self.after_content else 1
+
+
+def _msg_of(body: dict[str, Any]) -> str:
+    raw = body["msg"] if "msg" in body else body["error"]["message"]
+    return re.sub(r"\s*\(request id: [^)]*\)\s*$", "", raw).strip()
+
+
+def _gateway_msgs(
+    dialect: str, category: str, shape: str | None, *, any_model: bool = False
+) -> Callable[[str], set[str]]:
+    def msgs(model: str) -> set[str]:
+        found = {_msg_of(error_body(dialect, category, shape, model=model)[1])}
+        if any_model:  # an error event is rendered without the request's model (sample model)
+            found.add(_msg_of(error_body(dialect, category, shape)[1]))
+        return found
+
+    return msgs
+
+
+_SSE_STYLE_SHAPE = {"data_envelope": "envelope_200", "data_error_object": "error_object", "event_error": None}
+
+
+def _stream_error_class(dialect: str, category: str, style: str) -> type[E.ZZZError]:
+    # A stream's error event arrives under HTTP 200, so docs/errors.md's rule 4 (weak hints
+    # for HTTP-200 errors) applies: new-api's unknown-code text "上游返回了无法识别的错误"
+    # ("upstream returned …") reads as a server fault there, while the same body as an
+    # HTTP 400 answer is a GatewayError (a 4xx is never made retryable by a hint).
+    if category == "unknown_code" and dialect == "newapi" and style != "data_envelope":
+        return E.GatewayServerError
+    return CATEGORY_CLASS[category]
+
+
+def _faults() -> Iterator[FaultCase]:
+    retried = {E.RateLimitError, E.GatewayServerError}
+    # 1-3: each category in each shape: envelope + HTTP 200, envelope + status, {"error": …}
+    # (智增增's OpenAI-style object, and new-api's own texts with the request-id suffix).
+    for dialect, shape in [("zhizengzeng", "envelope_200"), ("zhizengzeng", "envelope_status"),
+                           ("zhizengzeng", "error_object"), ("newapi", "error_object")]:  # fmt: skip
+        for cat, cls in CATEGORY_CLASS.items():
+            yield FaultCase(
+                f"{cat}:{shape}" + (":newapi" if dialect == "newapi" else ""), cls, cls in retried,
+                Fault.error(cat, shape=shape), dialect, msgs=_gateway_msgs(dialect, cat, shape),
+            )  # fmt: skip
+    # 4: non-JSON bodies
+    html_502 = "HTML page instead of JSON (502 Bad Gateway)"
+    yield FaultCase("html:502", E.GatewayServerError, True, Fault.html(502), text=html_502)
+    yield FaultCase("html:504", E.GatewayServerError, True, Fault.html(504), text="504: Gateway time-out")
+    empty = "HTTP 502 with an empty body"
+    yield FaultCase("empty_body:502", E.GatewayServerError, True, Fault.empty_body(502), text=empty)
+    # 5: an error event inside the stream, before any content (so retried like any other)...
+    for dialect, style in [("zhizengzeng", "data_envelope"), ("zhizengzeng", "data_error_object"),
+                           ("zhizengzeng", "event_error"), ("newapi", "event_error")]:  # fmt: skip
+        for cat in CATEGORY_CLASS:
+            cls = _stream_error_class(dialect, cat, style)
+            yield FaultCase(
+                f"sse_error:{cat}:{style}" + (":newapi" if dialect == "newapi" else ""), cls, cls in retried,
+                Fault.sse_error(cat, after_chunks=0, style=style), dialect, stream_only=True,
+                msgs=_gateway_msgs(dialect, cat, _SSE_STYLE_SHAPE[style], any_model=True),
+            )  # fmt: skip
+    # ... and after content: raised, not retried, the text kept
+    for cat in ("rate_limit", "server_error", "balance"):
+        cls = CATEGORY_CLASS[cat]
+        yield FaultCase(
+            f"sse_error:{cat}:after_content", cls, cls in retried,
+            Fault.sse_error(cat, after_chunks=2, style="event_error"),
+            stream_only=True, after_content=True, msgs=_gateway_msgs("zhizengzeng", cat, None, any_model=True),
+        )  # fmt: skip
+    # 5b: a JSON error body (application/json) to a stream request
+    for dialect in ("zhizengzeng", "newapi"):
+        for cat, cls in CATEGORY_CLASS.items():
+            yield FaultCase(
+                f"json_error_to_stream:{cat}" + (":newapi" if dialect == "newapi" else ""), cls, cls in retried,
+                Fault.json_error_to_stream(cat), dialect, stream_only=True, msgs=_gateway_msgs(dialect, cat, None),
+            )  # fmt: skip
+    # 6: the connection closed mid-stream; a stream that ends without [DONE] or a finish reason
+    for kind, make in (("mid_stream_drop", Fault.mid_stream_drop), ("no_done", Fault.no_done)):
+        yield FaultCase(f"{kind}:0", E.StreamInterruptedError, True, make(0), stream_only=True, text="ended early")
+        yield FaultCase(
+            f"{kind}:3", E.StreamInterruptedError, False, make(3), stream_only=True, after_content=True,
+            text="not retried, which would duplicate text",
+        )  # fmt: skip
+    # 7: transport failures
+    yield FaultCase(
+        "slow_first_byte", E.GatewayTimeoutError, True, Fault.slow_first_byte(SLOW_FIRST_BYTE),
+        timeout=SHORT_TIMEOUT, text="Timed out waiting for",
+    )  # fmt: skip
+    unreachable = "Could not reach"
+    yield FaultCase("connection_reset", E.GatewayConnectionError, True, Fault.connection_reset(), text=unreachable)
+    yield FaultCase(
+        "connection_refused", E.GatewayConnectionError, True, where="refused", text=f"{unreachable} 127.0.0.1:"
+    )
+    # 8: a rate limit with Retry-After: the wait asked for is the wait requested
+    yield FaultCase(
+        "rate_limit:retry_after", E.RateLimitError, True, Fault.rate_limit(retry_after=RETRY_AFTER),
+        msgs=_gateway_msgs("zhizengzeng", "rate_limit", None), retry_after=RETRY_AFTER,
+    )  # fmt: skip
+    # 9: the primary host refuses connections, the mirror is up: the call succeeds there
+    yield FaultCase("primary_down_mirror_up", None, where="failover")
+
+
+FAULTS: list[FaultCase] = list(_faults())
+
+
+# ========================================================================== the surfaces
+@dataclass(frozen=True)
+class Surface:
+    """One public entry point: ``make(settings, index)`` builds the model, embedder or query
+    engine; ``call(target, received)`` calls it once, appending streamed text to
+    ``received`` as it arrives, and returns what it answered (or raises)."""
+
+    id: str
+    skin: str
+    path: str
+    model: str
+    make: Callable[[dict[str, Any], Any], Any]
+    call: Callable[[Any, list[str]], Any]
+    streaming: bool = False
+    requests: int = 1
+    """Requests one call sends (a batch of two sends two)."""
+    needs_index: bool = False
+
+
+def _lc_chat(kw: dict[str, Any], _: Any) -> ChatZZZ:
+    return ChatZZZ(model=CHAT_MODEL, **kw)
+
+
+def _li_chat(kw: dict[str, Any], _: Any) -> LIChat:
+    return LIChat(model=CHAT_MODEL, **kw)
+
+
+def _lc_invoke(m: ChatZZZ, got: list[str]) -> str:
+    return m.invoke(PROMPT).text
+
+
+def _lc_stream(m: ChatZZZ, got: list[str]) -> str:
+    for chunk in m.stream(PROMPT):
+        got.append(chunk.text)
+    return "".join(got)
+
+
+async def _lc_ainvoke(m: ChatZZZ, got: list[str]) -> str:
+    return (await m.ainvoke(PROMPT)).text
+
+
+async def _lc_astream(m: ChatZZZ, got: list[str]) -> str:
+    async for chunk in m.astream(PROMPT):
+        got.append(chunk.text)
+    return "".join(got)
+
+
+def _lc_batch(m: ChatZZZ, got: list[str]) -> list[str]:
+    results = m.batch([PROMPT, PROMPT], return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        assert len(errors) == len(results) and len({type(e) for e in errors}) == 1, results
+        raise errors[0]
+    return [r.text for r in results]
+
+
+def _li_stream_chat(m: LIChat, got: list[str]) -> str:
+    for r in m.stream_chat(ASK):
+        got.append(r.delta or "")
+    return "".join(got)
+
+
+async def _li_astream_chat(m: LIChat, got: list[str]) -> str:
+    async for r in await m.astream_chat(ASK):
+        got.append(r.delta or "")
+    return "".join(got)
+
+
+async def _li_achat(m: LIChat, got: list[str]) -> str:
+    return (await m.achat(ASK)).message.content
+
+
+async def _lc_aembed(m: ZZZEmbeddings, got: list[str]) -> list[list[float]]:
+    return await m.aembed_documents(["alpha", "beta"])
+
+
+async def _li_aembed(m: ZZZEmbedding, got: list[str]) -> list[float]:
+    return await m.aget_text_embedding("alpha")
+
+
+SURFACES: list[Surface] = [
+    # LangChain
+    Surface("ChatZZZ.invoke", "langchain", CHAT, CHAT_MODEL, _lc_chat, _lc_invoke),
+    Surface("ChatZZZ.stream", "langchain", CHAT, CHAT_MODEL, _lc_chat, _lc_stream, streaming=True),
+    Surface("ChatZZZ.ainvoke", "langchain", CHAT, CHAT_MODEL, _lc_chat, _lc_ainvoke),
+    Surface("ChatZZZ.astream", "langchain", CHAT, CHAT_MODEL, _lc_chat, _lc_astream, streaming=True),
+    Surface("ChatZZZ.batch", "langchain", CHAT, CHAT_MODEL, _lc_chat, _lc_batch, requests=2),
+    Surface(
+        "ZZZ.invoke", "langchain", "/v1/completions", COMPLETION_MODEL,
+        lambda kw, _: LCCompletions(model=COMPLETION_MODEL, **kw), lambda m, got: m.invoke(PROMPT),
+    ),  # fmt: skip
+    Surface(
+        "ZZZEmbeddings.embed_documents", "langchain", "/embeddings", EMBEDDING_MODEL,
+        lambda kw, _: ZZZEmbeddings(model=EMBEDDING_MODEL, **kw), lambda m, got: m.embed_documents(["alpha", "beta"]),
+    ),  # fmt: skip
+    Surface(
+        "ZZZEmbeddings.aembed_documents", "langchain", "/embeddings", EMBEDDING_MODEL,
+        lambda kw, _: ZZZEmbeddings(model=EMBEDDING_MODEL, **kw), _lc_aembed,
+    ),  # fmt: skip
+    # LlamaIndex
+    Surface("li.ZZZ.chat", "llamaindex", CHAT, CHAT_MODEL, _li_chat, lambda m, got: m.chat(ASK).message.content),
+    Surface("li.ZZZ.stream_chat", "llamaindex", CHAT, CHAT_MODEL, _li_chat, _li_stream_chat, streaming=True),
+    Surface("li.ZZZ.achat", "llamaindex", CHAT, CHAT_MODEL, _li_chat, _li_achat),
+    Surface("li.ZZZ.astream_chat", "llamaindex", CHAT, CHAT_MODEL, _li_chat, _li_astream_chat, streaming=True),
+    Surface("li.ZZZ.complete", "llamaindex", CHAT, CHAT_MODEL, _li_chat, lambda m, got: m.complete(PROMPT).text),
+    Surface(
+        "li.ZZZEmbedding.get_text_embedding", "llamaindex", "/embeddings", EMBEDDING_MODEL,
+        lambda kw, _: ZZZEmbedding(model_name=EMBEDDING_MODEL, **kw), lambda m, got: m.get_text_embedding("alpha"),
+    ),  # fmt: skip
+    Surface(
+        "li.ZZZEmbedding.aget_text_embedding", "llamaindex", "/embeddings", EMBEDDING_MODEL,
+        lambda kw, _: ZZZEmbedding(model_name=EMBEDDING_MODEL, **kw), _li_aembed,
+    ),  # fmt: skip
+    Surface(
+        "li.query_engine.query", "llamaindex", CHAT, CHAT_MODEL,
+        lambda kw, index: index.as_query_engine(llm=LIChat(model=CHAT_MODEL, **kw)),
+        lambda engine, got: engine.query(QUESTION).response, needs_index=True,
+    ),  # fmt: skip
+]
+
+CELLS = [
+    pytest.param(fault, surface, id=f"{fault.id}-{surface.id}")
+    for fault in FAULTS
+    for surface in SURFACES
+    if surface.streaming or not fault.stream_only
+]
+
+
+# ============================================================================= fixtures
+@pytest.fixture(scope="module")
+def sims() -> Iterator[dict[str, GatewaySimulator]]:
+    """One simulator per dialect, for the whole module."""
+    with GatewaySimulator("zhizengzeng") as zzz, GatewaySimulator("newapi") as newapi:
+        yield {"zhizengzeng": zzz, "newapi": newapi}
+
+
+@pytest.fixture(scope="module")
+def rag_sim() -> Iterator[GatewaySimulator]:
+    """The query engine's embeddings are served here, so a fault on the LLM's host (even
+    connection refused) leaves retrieval working."""
+    with GatewaySimulator() as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def index(rag_sim: GatewaySimulator) -> VectorStoreIndex:
+    embed = ZZZEmbedding(api_key=KEY, base_url=rag_sim.base_url)
+    return VectorStoreIndex.from_documents([Document(text="Mount Fuji last erupted in 1707.")], embed_model=embed)
+
+
+@pytest.fixture(autouse=True)
+def _clean(sims: dict[str, GatewaySimulator]) -> Iterator[None]:
+    for sim in sims.values():
+        sim.clear_faults()
+        sim.clear_requests()
+    yield
+    for sim in sims.values():
+        sim.clear_faults()
+
+
+_baselines: dict[tuple[str, str], Any] = {}
+
+
+async def _run(surface: Surface, target: Any, got: list[str]) -> Any:
+    result = surface.call(target, got)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+# ================================================================================ cells
+def _seen(sim: GatewaySimulator, path: str, expected: int) -> int:
+    """The requests the simulator saw.  A client that timed out may have closed its socket
+    before the simulator's thread read the request, so wait (bounded) for it to catch up."""
+    deadline = time.monotonic() + 5.0
+    while sim.count(path) < expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return sim.count(path)
+
+
+@pytest.mark.asyncio(loop_scope="module")  # one loop: async clients (and their pools) are reused across cells
+@pytest.mark.parametrize("fault,surface", CELLS)
+async def test_cell(
+    fault: FaultCase,
+    surface: Surface,
+    sims: dict[str, GatewaySimulator],
+    refused_url: str,
+    request: pytest.FixtureRequest,
+    sleeps: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sim = sims[fault.dialect]
+    index = request.getfixturevalue("index") if surface.needs_index else None
+    if fault.retry_after is None:
+        request.getfixturevalue("no_backoff")
+    settings: dict[str, Any] = {"api_key": KEY, "max_retries": MAX_RETRIES, "timeout": fault.timeout}
+    if fault.where == "sim":
+        settings.update(base_url=sim.base_url, mirrors=[])
+        assert fault.fault is not None
+        sim.inject(fault.fault, times=None, path=surface.path)
+    elif fault.where == "refused":
+        settings.update(base_url=refused_url, mirrors=[])
+    else:  # failover
+        settings.update(base_url=refused_url, mirrors=[sim.base_url])
+    target = surface.make(settings, index)
+    caplog.set_level(logging.DEBUG)
+    got: list[str] = []
+
+    if fault.expect is None:
+        result = await _run(surface, target, got)
+        assert sim.count(surface.path) == surface.requests  # every request answered by the mirror
+        key = (surface.id, fault.dialect)
+        if key not in _baselines:  # the same call straight to the simulator
+            healthy = surface.make({"api_key": KEY, "base_url": sim.base_url, "mirrors": []}, index)
+            _baselines[key] = await _run(surface, healthy, [])
+        assert result == _baselines[key]
+        assert KEY not in caplog.text
+        return
+
+    with pytest.raises(E.ZZZError) as info:
+        await _run(surface, target, got)
+    exc = info.value
+
+    assert_typed(exc, fault.expect, surface.skin)
+    assert exc.retryable is fault.retryable
+    assert exc.attempts == fault.attempts
+    if fault.where == "sim":
+        assert _seen(sim, surface.path, fault.attempts * surface.requests) == fault.attempts * surface.requests
+        assert exc.host == f"127.0.0.1:{sim.port}"
+    else:
+        assert sim.count() == 0
+        assert exc.hosts_tried == (refused_url.split("/")[2],)
+    if fault.msgs is not None:
+        assert exc.msg in fault.msgs(surface.model), (exc.msg, fault.msgs(surface.model))
+        assert exc.msg in str(exc)
+    if fault.text is not None:
+        assert fault.text in str(exc), str(exc)
+    if fault.after_content:
+        assert got and exc.partial_content and exc.partial_content == "".join(got)
+    if fault.retry_after is not None:
+        assert exc.retry_after == fault.retry_after
+        assert sleeps.waits == [fault.retry_after] * (MAX_RETRIES * surface.requests)
+    assert_no_secret(exc, caplog)
+
+
+def test_matrix_size() -> None:
+    """The size reported in docs/reliability.md."""
+    streaming = sum(s.streaming for s in SURFACES)
+    both = sum(not f.stream_only for f in FAULTS)
+    stream_only = sum(f.stream_only for f in FAULTS)
+    assert len(CELLS) == both * len(SURFACES) + stream_only * streaming
+    print(f"\nfault matrix: {len(FAULTS)} faults ({stream_only} stream-only) x {len(SURFACES)} surfaces "
+          f"({streaming} streaming) = {len(CELLS)} cells")  # fmt: skip
