@@ -269,8 +269,9 @@ class ChatStreamAssembler(_StreamBase):
             role = delta.get("role")
             if role:
                 st.role = role
-            if delta.get("refusal"):
-                st.refusal.append(delta["refusal"])
+            refusal = delta.get("refusal")
+            if refusal and isinstance(refusal, str):
+                st.refusal.append(refusal)
             finish = c.get("finish_reason")
             if finish:
                 st.finish = finish

@@ -258,6 +258,18 @@ def interrupted(ctx: ErrorContext, *, delivered: bool, partial: str, reason: str
     return err
 
 
+#: What a decoder raises when a success-shaped payload does not have the OpenAI shape.
+DECODE_ERRORS = (TypeError, AttributeError, KeyError, ValueError, IndexError)
+
+
+def malformed(payload: Any, status: int, ctx: ErrorContext, exc: BaseException) -> E.ZZZError:
+    """The exception for a payload that looked like a success but could not be decoded."""
+    detail = f"{type(exc).__name__}: {exc}"[:160]
+    return _build(
+        E.GatewayError, status=status, code=None, msg=f"the gateway sent a malformed response ({detail})", body=payload, ctx=ctx
+    )
+
+
 def parse_retry_after(headers: Any) -> float | None:
     """Seconds to wait from ``retry-after-ms`` / ``retry-after`` (seconds or HTTP date)."""
     if not headers:

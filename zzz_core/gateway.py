@@ -19,7 +19,9 @@ import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+from . import error_map
 from . import errors as E
+from .error_map import ErrorContext
 from .config import ZZZConfig
 from .profiles import get_profile
 from .decode import (
@@ -74,11 +76,11 @@ class Gateway:
 
     def chat(self, body: dict[str, Any]) -> ChatResult:
         payload, host = self.transport.request_json("POST", CHAT_PATH, _no_stream(body), require="choices")
-        return parse_chat_response(payload, host)
+        return _parse(parse_chat_response, payload, host, CHAT_PATH)
 
     async def achat(self, body: dict[str, Any]) -> ChatResult:
         payload, host = await self.transport.arequest_json("POST", CHAT_PATH, _no_stream(body), require="choices")
-        return parse_chat_response(payload, host)
+        return _parse(parse_chat_response, payload, host, CHAT_PATH)
 
     def chat_stream(self, body: dict[str, Any]) -> ChatStream:
         """Stream a chat; iterate for :class:`~zzz_core.types.ChatChunk`, then ``.result()``."""
@@ -95,11 +97,11 @@ class Gateway:
 
     def complete(self, body: dict[str, Any]) -> CompletionResult:
         payload, host = self.transport.request_json("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
-        return parse_completion_response(payload, host)
+        return _parse(parse_completion_response, payload, host, COMPLETIONS_PATH)
 
     async def acomplete(self, body: dict[str, Any]) -> CompletionResult:
         payload, host = await self.transport.arequest_json("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
-        return parse_completion_response(payload, host)
+        return _parse(parse_completion_response, payload, host, COMPLETIONS_PATH)
 
     def complete_stream(self, body: dict[str, Any]) -> ChatStream:
         stream = ChatStream(CompletionStreamAssembler)
@@ -162,11 +164,11 @@ class Gateway:
     def models(self) -> list[ModelInfo]:
         """``GET /v1/models`` as typed entries (with new-api's ``supported_endpoint_types``)."""
         payload, _ = self.transport.request_json("GET", "/models", require="data")
-        return parse_models(payload)
+        return _parse(parse_models, payload, None, "/models")
 
     async def amodels(self) -> list[ModelInfo]:
         payload, _ = await self.transport.arequest_json("GET", "/models", require="data")
-        return parse_models(payload)
+        return _parse(parse_models, payload, None, "/models")
 
     def balance(self) -> Balance:
         """The account balance, in one shape for every gateway (see :class:`~zzz_core.types.Balance`)."""
@@ -220,7 +222,10 @@ class ChatStream:
         """The aggregate (``ChatResult``/``CompletionResult``) of what was streamed."""
         if self._sink is None:
             raise RuntimeError("the stream has not started; iterate it first")
-        return self._sink.result(host=self.host)
+        try:
+            return self._sink.result(host=self.host)
+        except error_map.DECODE_ERRORS as exc:
+            raise error_map.malformed(None, 200, ErrorContext(host=self.host), exc) from None
 
 
 class AsyncChatStream(ChatStream):
@@ -233,6 +238,14 @@ class AsyncChatStream(ChatStream):
     async def aclose(self) -> None:
         if self._iterator is not None:
             await self._iterator.aclose()  # type: ignore[attr-defined]
+
+
+def _parse(decode: Any, payload: Any, host: str | None, path: str) -> Any:
+    """Decode a success-shaped payload; one that is not OpenAI-shaped is a typed error."""
+    try:
+        return decode(payload, host) if host is not None else decode(payload)
+    except error_map.DECODE_ERRORS as exc:
+        raise error_map.malformed(payload, 200, ErrorContext(host=host, url=path), exc) from None
 
 
 def _no_stream(body: dict[str, Any]) -> dict[str, Any]:
@@ -257,10 +270,8 @@ def _embedding(payload: Any, expected: int, host: str, transport: Transport, sta
         return parse_embedding_response(payload, expected=expected, host=host)
     except ValueError as exc:
         # e.g. an empty ``data`` list with HTTP 200, which relays send for inputs they reject
-        from .error_map import ErrorContext, classify
-
         ctx = ErrorContext(host=host, url=transport.config.base_url + EMBEDDINGS_PATH)
-        raise classify(status=200, code=None, message=str(exc), body=None, ctx=ctx) from None
+        raise error_map.classify(status=200, code=None, message=str(exc), body=None, ctx=ctx) from None
 
 
 def _not_embedded(exc: E.ZZZError, start: int, total: int, done: Sequence[EmbeddingResult]) -> E.ZZZError:

@@ -267,7 +267,10 @@ class Transport:
                 continue
             if type(payload) is not dict or error_map.is_error_payload(payload):
                 raise error_map.from_payload(payload, 200, ctx)
-            out.extend(sink.feed(payload))
+            try:
+                out.extend(sink.feed(payload))
+            except error_map.DECODE_ERRORS as exc:
+                raise error_map.malformed(payload, 200, ctx, exc) from None
         return out, False
 
     def _after_stream_failure(self, exc: E.ZZZError, sink: StreamSink, attempts: Attempts) -> Any:
@@ -280,7 +283,10 @@ class Transport:
         return decision
 
     def _end(self, sink: StreamSink, ctx: ErrorContext, done: bool) -> list[Any]:
-        tail = sink.finish()
+        try:
+            tail = sink.finish()
+        except error_map.DECODE_ERRORS as exc:
+            raise error_map.malformed(None, 200, ctx, exc) from None
         if not done and not sink.saw_finish_reason:
             raise error_map.interrupted(
                 ctx, delivered=sink.delivered, partial=sink.content_so_far(), reason="no [DONE] and no finish reason"
@@ -298,8 +304,10 @@ class Transport:
         # A JSON body although stream=true was asked: an error, or a gateway that
         # ignored ``stream``; the latter is replayed as one chunk per choice.
         payload = self._decode(status, raw, ctx, "choices")
-        chunks = sink.feed(_as_delta_payload(payload))
-        return chunks + sink.finish()
+        try:
+            return sink.feed(_as_delta_payload(payload)) + sink.finish()
+        except error_map.DECODE_ERRORS as exc:
+            raise error_map.malformed(payload, status, ctx, exc) from None
 
     # -- sending -------------------------------------------------------------
 

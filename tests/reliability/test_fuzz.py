@@ -252,7 +252,7 @@ DECODE_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=DECODE_BUG)
+
 @pytest.mark.parametrize("frame", MALFORMED_FRAMES, ids=[json.dumps(f) for f in MALFORMED_FRAMES])
 def test_a_malformed_frame_is_skipped_or_a_typed_error(frame: dict[str, Any]) -> None:
     sink = ChatStreamAssembler()
@@ -263,7 +263,7 @@ def test_a_malformed_frame_is_skipped_or_a_typed_error(frame: dict[str, Any]) ->
         pass
 
 
-@pytest.mark.xfail(strict=True, reason=DECODE_BUG)
+
 @example(value={"choices": 5})
 @given(value=JSON)
 @settings(FUZZ, max_examples=examples(300))
@@ -477,12 +477,6 @@ def test_gateway_any_error_answer_is_a_typed_error(
     _check_error(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: zzz_core/decode.py parse_chat_response (line 87: msg = c.get('message') or c.get('delta') or {}) "
-    "assumes message/delta is an object: a 200 answer like {'choices': [{'message': [1]}]} raises AttributeError "
-    "instead of a typed ZZZError",
-)
 @example(body={"choices": [{"message": [1]}]})
 @given(body=st.dictionaries(st.just("choices"), JSON, min_size=1).map(lambda d: {**d, "id": "x"}))
 @settings(FUZZ, max_examples=examples(200))
