@@ -53,6 +53,8 @@ class GatewaySettings(BaseModel):
     """Headers sent with every request."""
     allow_insecure_http: bool = False
     """Permit ``http://`` to a non-loopback host (the key then crosses the network in clear text)."""
+    failover_cooldown: float = 60.0
+    """Seconds a host that failed is passed over while a mirror works."""
     http_client: Any = Field(default=None, exclude=True)
     """An ``httpx2.Client`` (openai 3.x) or ``httpx.Client`` (openai 2.x)."""
     http_async_client: Any = Field(default=None, exclude=True)
@@ -78,6 +80,7 @@ class GatewaySettings(BaseModel):
             http_client=self.http_client,
             http_async_client=self.http_async_client,
             allow_insecure_http=self.allow_insecure_http,
+            failover_cooldown=self.failover_cooldown,
         )
         self._gateway = Gateway.for_config(self._config)
 

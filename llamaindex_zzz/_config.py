@@ -38,6 +38,7 @@ def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:
         http_client=obj.http_client,
         http_async_client=obj.async_http_client,
         allow_insecure_http=obj.allow_insecure_http,
+        failover_cooldown=obj.failover_cooldown,
     )
     obj.base_url = config.base_url
     obj.mirrors = list(config.mirrors)
