@@ -140,7 +140,9 @@ class ModelIdentity:
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
-            ls_provider="zzz", ls_model_name=kwargs.get("model") or self.model, ls_model_type=self._ls_model_type  # type: ignore[attr-defined,typeddict-item]
+            ls_provider="zzz",
+            ls_model_name=kwargs.get("model") or self.model,
+            ls_model_type=self._ls_model_type,  # type: ignore[attr-defined,typeddict-item]
         )
         temperature = kwargs.get("temperature", self.temperature)  # type: ignore[attr-defined]
         if isinstance(temperature, (int, float)):

@@ -61,7 +61,9 @@ class ZZZEmbedding(BaseEmbedding):
     http_client: Any | None = Field(default=None, exclude=True)
     async_http_client: Any | None = Field(default=None, exclude=True)
     allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
-    failover_cooldown: float = Field(default=60.0, description="Seconds a failed host is passed over while a mirror works.")
+    failover_cooldown: float = Field(
+        default=60.0, description="Seconds a failed host is passed over while a mirror works."
+    )
 
     _config: ZZZConfig = PrivateAttr()
     _gateway: Gateway = PrivateAttr()

@@ -122,7 +122,9 @@ class ZZZ(StructuredOutputMixin, FunctionCallingLLM):
     )
     async_http_client: Any | None = Field(default=None, exclude=True, description="Likewise, an AsyncClient.")
     allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
-    failover_cooldown: float = Field(default=60.0, description="Seconds a failed host is passed over while a mirror works.")
+    failover_cooldown: float = Field(
+        default=60.0, description="Seconds a failed host is passed over while a mirror works."
+    )
     context_window: int | None = Field(default=None, gt=0, description="Override the profile's context window.")
     num_output: int | None = Field(default=None, gt=0, description="Override the tokens reserved for the answer.")
     is_chat_model: bool | None = Field(default=None, description="Override: False sends to /v1/completions.")

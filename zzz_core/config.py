@@ -162,10 +162,11 @@ class ZZZConfig(BaseModel):
     def key_hint(self) -> str | None:
         """A hint about the key's shape, used when the gateway rejects the key."""
         key = self.api_key.get_secret_value()
-        if key.startswith("sk-proj-") or (key.startswith("sk-") and self.gateway == "zhizengzeng" and not key.startswith("sk-zk")):
-            return (
-                "the key looks like an OpenAI key (sk-proj-…/sk-…); a relay gateway needs the key it issued"
-                + (" (智增增 keys start with zk- or sk-zk)" if self.dialect == "zhizengzeng" else "")
+        if key.startswith("sk-proj-") or (
+            key.startswith("sk-") and self.gateway == "zhizengzeng" and not key.startswith("sk-zk")
+        ):
+            return "the key looks like an OpenAI key (sk-proj-…/sk-…); a relay gateway needs the key it issued" + (
+                " (智增增 keys start with zk- or sk-zk)" if self.dialect == "zhizengzeng" else ""
             )
         return None
 
@@ -192,8 +193,7 @@ def _resolve_key(api_key: str | SecretStr | None, preset: GatewayPreset | None) 
     raw = raw.strip()
     if not raw:
         raise ConfigurationError(
-            f"no API key: pass api_key=... or set the environment variable {ENV_API_KEY} "
-            "to the key your gateway issued"
+            f"no API key: pass api_key=... or set the environment variable {ENV_API_KEY} to the key your gateway issued"
         )
     if raw.lower().startswith("bearer "):
         raise ConfigurationError("pass the bare key, without the 'Bearer ' prefix; it is added for you")

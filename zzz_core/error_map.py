@@ -63,17 +63,35 @@ CODE_TABLE: dict[str, type[E.ZZZError]] = {
 MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
     (re.compile(p), cls)
     for p, cls in (
-        (r"余额不足|额度不足|额度已用尽|预扣费额度失败|欠费|请充值|余额为|insufficient[ _](user[ _])?(balance|quota|credit)|"
-         r"quota is not enough|exceeded your current quota|balance is not enough|out of credit", E.InsufficientBalanceError),
-        (r"请求数限制|请求过于频繁|频率|负载已饱和|限流|并发数|rate.?limit|too many requests|requests per", E.RateLimitError),
-        (r"上下文长度|上下文过长|超过.*最大.*(长度|token)|context.?length|maximum context|context window|"
-         r"too many tokens|prompt is too long|input is too long", E.ContextLengthExceededError),
-        (r"敏感|审核|违规|违禁|不合规|content.?(filter|policy|management)|safety|moderation|inappropriate", E.ContentFilterError),
-        (r"无可用渠道|模型不存在|模型.*不存在|不支持该模型|no available channel|model.*(not found|does not exist|not exist)|"
-         r"unknown model|invalid model", E.ModelNotFoundError),
+        (
+            r"余额不足|额度不足|额度已用尽|预扣费额度失败|欠费|请充值|余额为|insufficient[ _](user[ _])?(balance|quota|credit)|"
+            r"quota is not enough|exceeded your current quota|balance is not enough|out of credit",
+            E.InsufficientBalanceError,
+        ),
+        (
+            r"请求数限制|请求过于频繁|频率|负载已饱和|限流|并发数|rate.?limit|too many requests|requests per",
+            E.RateLimitError,
+        ),
+        (
+            r"上下文长度|上下文过长|超过.*最大.*(长度|token)|context.?length|maximum context|context window|"
+            r"too many tokens|prompt is too long|input is too long",
+            E.ContextLengthExceededError,
+        ),
+        (
+            r"敏感|审核|违规|违禁|不合规|content.?(filter|policy|management)|safety|moderation|inappropriate",
+            E.ContentFilterError,
+        ),
+        (
+            r"无可用渠道|模型不存在|模型.*不存在|不支持该模型|no available channel|model.*(not found|does not exist|not exist)|"
+            r"unknown model|invalid model",
+            E.ModelNotFoundError,
+        ),
         (r"无权|没有权限|权限不足|permission|forbidden|not allowed to|access denied", E.PermissionDeniedError),
-        (r"无效的令牌|未提供令牌|令牌已过期|令牌状态不可用|令牌.*(无效|不存在)|(api.?key|key|密钥|token).{0,6}(无效|错误|不正确|过期)|"
-         r"无效的.?(key|密钥)|invalid (api.?)?key|incorrect api key|invalid token|unauthori[sz]ed|authentication|认证失败|鉴权", E.AuthenticationError),
+        (
+            r"无效的令牌|未提供令牌|令牌已过期|令牌状态不可用|令牌.*(无效|不存在)|(api.?key|key|密钥|token).{0,6}(无效|错误|不正确|过期)|"
+            r"无效的.?(key|密钥)|invalid (api.?)?key|incorrect api key|invalid token|unauthori[sz]ed|authentication|认证失败|鉴权",
+            E.AuthenticationError,
+        ),
     )
 )
 
@@ -239,10 +257,14 @@ def from_transport(exc: BaseException, ctx: ErrorContext, *, timed_out: bool) ->
     detail = redact(f"{type(exc).__name__}: {exc}".rstrip(": "), ctx.secrets)
     if timed_out:
         text = f"Timed out waiting for {ctx.host} ({detail})"
-        err: E.ZZZError = E.GatewayTimeoutError(_with_advice(text, E.GatewayTimeoutError), url=ctx.url, method=ctx.method, host=ctx.host)
+        err: E.ZZZError = E.GatewayTimeoutError(
+            _with_advice(text, E.GatewayTimeoutError), url=ctx.url, method=ctx.method, host=ctx.host
+        )
     else:
         text = f"Could not reach {ctx.host} ({detail})"
-        err = E.GatewayConnectionError(_with_advice(text, E.GatewayConnectionError), url=ctx.url, method=ctx.method, host=ctx.host)
+        err = E.GatewayConnectionError(
+            _with_advice(text, E.GatewayConnectionError), url=ctx.url, method=ctx.method, host=ctx.host
+        )
     return err
 
 
@@ -252,7 +274,11 @@ def interrupted(ctx: ErrorContext, *, delivered: bool, partial: str, reason: str
     if delivered:
         text += f" after {len(partial)} characters of content; not retried, which would duplicate text"
     err = E.StreamInterruptedError(
-        _with_advice(text, E.StreamInterruptedError), url=ctx.url, method=ctx.method, host=ctx.host, retryable=not delivered
+        _with_advice(text, E.StreamInterruptedError),
+        url=ctx.url,
+        method=ctx.method,
+        host=ctx.host,
+        retryable=not delivered,
     )
     err.partial_content = partial
     return err
@@ -266,7 +292,12 @@ def malformed(payload: Any, status: int, ctx: ErrorContext, exc: BaseException) 
     """The exception for a payload that looked like a success but could not be decoded."""
     detail = f"{type(exc).__name__}: {exc}"[:160]
     return _build(
-        E.GatewayError, status=status, code=None, msg=f"the gateway sent a malformed response ({detail})", body=payload, ctx=ctx
+        E.GatewayError,
+        status=status,
+        code=None,
+        msg=f"the gateway sent a malformed response ({detail})",
+        body=payload,
+        ctx=ctx,
     )
 
 

@@ -143,12 +143,16 @@ class GatewayStatusError(ZZZError, openai.APIStatusError):
 
 class AuthenticationError(GatewayStatusError, openai.AuthenticationError):
     category = "authentication"
-    advice = "Check the API key: use the key issued by this gateway (not an OpenAI key), set as ZZZ_API_KEY or api_key=."
+    advice = (
+        "Check the API key: use the key issued by this gateway (not an OpenAI key), set as ZZZ_API_KEY or api_key=."
+    )
 
 
 class PermissionDeniedError(GatewayStatusError, openai.PermissionDeniedError):
     category = "permission_denied"
-    advice = "This key may not use this model or route; check the key's allowed models and group in the gateway console."
+    advice = (
+        "This key may not use this model or route; check the key's allowed models and group in the gateway console."
+    )
 
 
 class InsufficientBalanceError(GatewayStatusError, openai.PermissionDeniedError):
@@ -179,7 +183,9 @@ class ContextLengthExceededError(InvalidRequestError):
 
 class ContentFilterError(InvalidRequestError):
     category = "content_filter"
-    advice = "The gateway's moderation rejected the content; rephrase it. Repeated violations can get the account banned."
+    advice = (
+        "The gateway's moderation rejected the content; rephrase it. Repeated violations can get the account banned."
+    )
 
 
 class GatewayServerError(GatewayStatusError, openai.InternalServerError):

@@ -100,7 +100,9 @@ class Gateway:
         return _parse(parse_completion_response, payload, host, COMPLETIONS_PATH)
 
     async def acomplete(self, body: dict[str, Any]) -> CompletionResult:
-        payload, host = await self.transport.arequest_json("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
+        payload, host = await self.transport.arequest_json(
+            "POST", COMPLETIONS_PATH, _no_stream(body), require="choices"
+        )
         return _parse(parse_completion_response, payload, host, COMPLETIONS_PATH)
 
     def complete_stream(self, body: dict[str, Any]) -> ChatStream:
@@ -126,14 +128,20 @@ class Gateway:
         for start in range(0, len(texts), batch_size):
             batch = texts[start : start + batch_size]
             try:
-                payload, host = self.transport.request_json("POST", EMBEDDINGS_PATH, {**body, "input": batch}, require="data")
+                payload, host = self.transport.request_json(
+                    "POST", EMBEDDINGS_PATH, {**body, "input": batch}, require="data"
+                )
                 parts.append(_embedding(payload, len(batch), host, self.transport, start))
             except E.ZZZError as exc:
                 raise _not_embedded(exc, start, len(texts), parts) from None
         return _merge_embeddings(parts)
 
     async def aembed(
-        self, body: dict[str, Any], *, batch_size: int = DEFAULT_EMBED_BATCH, concurrency: int = DEFAULT_EMBED_CONCURRENCY
+        self,
+        body: dict[str, Any],
+        *,
+        batch_size: int = DEFAULT_EMBED_BATCH,
+        concurrency: int = DEFAULT_EMBED_CONCURRENCY,
     ) -> EmbeddingResult:
         """Async :meth:`embed`, with at most ``concurrency`` batches in flight."""
         texts = body["input"]
@@ -155,7 +163,10 @@ class Gateway:
             for t in tasks:
                 t.cancel()
             done = [t.result() for t in tasks if t.done() and not t.cancelled() and t.exception() is None]
-            failed = min((s for s, t in zip(starts, tasks) if not (t.done() and not t.cancelled() and t.exception() is None)), default=0)
+            failed = min(
+                (s for s, t in zip(starts, tasks) if not (t.done() and not t.cancelled() and t.exception() is None)),
+                default=0,
+            )
             raise _not_embedded(exc, failed, len(texts), done) from None
         return _merge_embeddings(list(parts))
 
@@ -310,7 +321,10 @@ def balance_from_credit_grants(payload: dict[str, Any], gateway: str) -> Balance
     except (TypeError, ValueError):
         raise E.GatewayError(
             f"balance answer without a readable available_amount (got {str(amount)[:40]!r})",
-            status_code=200, url="", code=payload.get("code"), msg=str(payload.get("msg") or ""),
+            status_code=200,
+            url="",
+            code=payload.get("code"),
+            msg=str(payload.get("msg") or ""),
         ) from None
     return Balance(remaining=remaining, gateway=gateway, currency="CNY", raw=payload)
 
@@ -321,6 +335,11 @@ def balance_from_subscription(sub: dict[str, Any], usage: dict[str, Any], gatewa
     used = float(usage.get("total_usage") or 0.0) / 100.0
     unlimited = total >= 100_000_000
     return Balance(
-        remaining=total - used, gateway=gateway, currency="USD", total=total, used=used, unlimited=unlimited,
+        remaining=total - used,
+        gateway=gateway,
+        currency="USD",
+        total=total,
+        used=used,
+        unlimited=unlimited,
         raw={"subscription": sub, "usage": usage},
     )

@@ -59,7 +59,9 @@ class Transport:
         self._secrets = (config.api_key.get_secret_value(),)
         self._key_hint = config.key_hint()
         self._sync: openai.OpenAI | None = None
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = weakref.WeakKeyDictionary()
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # -- clients -------------------------------------------------------------
 
@@ -92,7 +94,9 @@ class Transport:
 
     # -- non-streaming -------------------------------------------------------
 
-    def request_json(self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None) -> tuple[Any, str]:
+    def request_json(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None
+    ) -> tuple[Any, str]:
         """Send and decode one JSON request; return ``(payload, host)``.
 
         ``require`` names a key a success must carry (``"choices"``, ``"data"``):
@@ -125,7 +129,9 @@ class Transport:
             time.sleep(decision.delay)
             host = decision.host
 
-    async def arequest_json(self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None) -> tuple[Any, str]:
+    async def arequest_json(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None
+    ) -> tuple[Any, str]:
         """Async twin of :meth:`request_json` (same policy, same decoding)."""
         attempts = Attempts(self.health, self.config.max_retries)
         host = attempts.first()
@@ -200,7 +206,9 @@ class Transport:
             attempts.succeeded(host)
             return
 
-    async def astream(self, path: str, body: dict[str, Any], make_sink: Callable[[str], StreamSink]) -> AsyncIterator[Any]:
+    async def astream(
+        self, path: str, body: dict[str, Any], make_sink: Callable[[str], StreamSink]
+    ) -> AsyncIterator[Any]:
         """Async twin of :meth:`stream`."""
         attempts = Attempts(self.health, self.config.max_retries)
         host = attempts.first()
@@ -297,7 +305,10 @@ class Transport:
         if isinstance(exc, _compat.TimeoutException) and not sink.delivered:
             return error_map.from_transport(exc, ctx, timed_out=True)
         return error_map.interrupted(
-            ctx, delivered=sink.delivered, partial=sink.content_so_far(), reason=f"connection broke: {type(exc).__name__}"
+            ctx,
+            delivered=sink.delivered,
+            partial=sink.content_so_far(),
+            reason=f"connection broke: {type(exc).__name__}",
         )
 
     def _json_as_stream(self, status: int, raw: bytes, ctx: ErrorContext, sink: StreamSink) -> list[Any]:
@@ -315,7 +326,9 @@ class Transport:
         try:
             if method == "GET":
                 return self.sync_client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
-            return self.sync_client.post(host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM})
+            return self.sync_client.post(
+                host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM}
+            )
         except openai.APIStatusError as exc:
             err = self._status_error(exc, ctx)
         except openai.APITimeoutError as exc:
@@ -370,13 +383,21 @@ class Transport:
         return payload
 
     def _ctx(self, host: str, path: str, method: str) -> ErrorContext:
-        return ErrorContext(host=_host(host), url=host + path, method=method, secrets=self._secrets, key_hint=self._key_hint)
+        return ErrorContext(
+            host=_host(host), url=host + path, method=method, secrets=self._secrets, key_hint=self._key_hint
+        )
 
     @staticmethod
     def _log_retry(exc: E.ZZZError, host: str, delay: float, attempts: Attempts) -> None:
         log.warning(
             "zzz: %s from %s; sending again to %s in %.2fs (attempt %d, retry %d of %d)",
-            type(exc).__name__, exc.host, _host(host), delay, attempts.count, attempts.retries, attempts.max_retries,
+            type(exc).__name__,
+            exc.host,
+            _host(host),
+            delay,
+            attempts.count,
+            attempts.retries,
+            attempts.max_retries,
         )
 
     def close(self) -> None:
