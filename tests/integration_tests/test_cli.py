@@ -245,8 +245,11 @@ def test_python_dash_m_zzz_core_cli(sim: GatewaySimulator) -> None:
 
 
 def test_simulator_command_serves_until_interrupted(capsys: pytest.CaptureFixture[str]) -> None:
+    # A background job (as CI may be) starts with SIGINT ignored, and children inherit that:
+    # give the child the default handler, as a user's terminal would.
     proc = subprocess.Popen([sys.executable, "-m", "zzz_core.cli", "simulator", "--port", "0", "--dialect", "newapi"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler))  # fmt: skip
     try:
         assert proc.stdout is not None
         base_url = proc.stdout.readline().strip()

@@ -105,10 +105,19 @@ def test_base_url_is_normalized_with_a_warning() -> None:
 
 
 def test_wrong_http_client_type_is_refused() -> None:
-    import httpx
+    import importlib
 
-    with pytest.raises(TypeError):
-        make(http_client=httpx.Client())
+    from zzz_core import _compat
+
+    # the HTTP package the installed openai does NOT send through (httpx with openai 3.x)
+    other = "httpx" if _compat.HTTP_PACKAGE == "httpx2" else "httpx2"
+    try:
+        wrong = importlib.import_module(other).Client()
+    except ImportError:
+        wrong = object()
+    with pytest.raises(TypeError, match=_compat.HTTP_PACKAGE):
+        make(http_client=wrong)
+    make(http_client=_compat.Client())
 
 
 # -------------------------------------------------------------------- requests
