@@ -341,3 +341,24 @@ def test_stream_of_a_body_built_for_invoke_still_gets_usage(gw, sim):
     assert any(c.usage for c in chunks)
     no_usage = build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hi"}], stream=True, stream_usage=False)
     assert not any(c.usage for c in gw.chat_stream(no_usage))
+
+
+def test_embeddings_ask_for_base64_and_read_floats_when_ignored():
+    for honour in (True, False):
+        with GatewaySimulator("newapi", honour_base64=honour) as s:
+            gw = Gateway(ZZZConfig.resolve(api_key=KEY, base_url=s.base_url))
+            got = gw.embed({"model": "text-embedding-3-small", "input": ["tea", "coffee"]})
+            assert s.requests[-1].body["encoding_format"] == "base64"
+            assert len(got.vectors) == 2 and len(got.vectors[0]) == 1536
+            assert abs(sum(v * v for v in got.vectors[0]) - 1.0) < 1e-3
+
+
+def test_embeddings_stop_asking_for_base64_when_the_gateway_rejects_it():
+    with GatewaySimulator("newapi") as s:
+        gw = Gateway(ZZZConfig.resolve(api_key=KEY, base_url=s.base_url))
+        s.inject(Fault.error("invalid_request", message="unknown parameter: encoding_format"), times=1)
+        got = gw.embed({"model": "text-embedding-3-small", "input": ["tea"]})
+        assert len(got.vectors) == 1
+        assert "encoding_format" not in s.requests[-1].body
+        gw.embed({"model": "text-embedding-3-small", "input": ["tea"]})
+        assert "encoding_format" not in s.requests[-1].body
