@@ -234,6 +234,10 @@ class Gateway:
     def close(self) -> None:
         self.transport.close()
 
+    async def aclose(self) -> None:
+        """Close this event loop's async connection pool (an aiohttp session must be closed)."""
+        await self.transport.aclose()
+
 
 class ChatStream:
     """Iterator over the chunks of one streamed call; ``result()`` after the last one."""

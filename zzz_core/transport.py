@@ -88,7 +88,10 @@ class Transport:
             loop_key = asyncio.get_running_loop()
         client = self._async.get(loop_key)  # type: ignore[arg-type]
         if client is None:
-            client = openai.AsyncOpenAI(http_client=self.config.http_async_client, **self._client_kwargs())
+            http_client = self.config.http_async_client
+            if http_client is None and self.config.async_transport == "aiohttp":
+                http_client = _aiohttp_client()
+            client = openai.AsyncOpenAI(http_client=http_client, **self._client_kwargs())
             self._async[loop_key] = client  # type: ignore[index]
         return client
 
@@ -404,8 +407,26 @@ class Transport:
         if self._sync is not None:
             self._sync.close()
 
+    async def aclose(self) -> None:
+        """Close the async client of the running event loop (call before the loop ends)."""
+        loop_key = _GLOBAL_LOOP_KEY if self.config.http_async_client is not None else asyncio.get_running_loop()
+        client = self._async.pop(loop_key, None)  # type: ignore[call-overload]
+        if client is not None:
+            await client.close()
+
 
 _GLOBAL_LOOP_KEY = type("_AnyLoop", (), {})()
+
+
+def _aiohttp_client() -> Any:
+    """openai's aiohttp-backed client, or a clear error saying what to install."""
+    try:
+        return openai.DefaultAioHttpClient()
+    except RuntimeError as exc:
+        raise E.ConfigurationError(
+            "async_transport='aiohttp' needs aiohttp: pip install aiohttp (openai 3.x) "
+            "or pip install 'openai[aiohttp]' (openai 2.x)"
+        ) from exc
 
 
 def _is_event_stream(response: Any) -> bool:
