@@ -18,13 +18,16 @@ from __future__ import annotations
 import copy
 import difflib
 import warnings
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from langchain_core.language_models import LangSmithParams
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
-from zzz_core import Gateway, ZZZConfig
+from zzz_core.config import ZZZConfig
+
+if TYPE_CHECKING:
+    from zzz_core.gateway import Gateway
 
 #: How close an unknown argument must be to a parameter name to be called a misspelling.
 _MISSPELLING_CUTOFF = 0.85
@@ -82,6 +85,8 @@ class GatewaySettings(BaseModel):
             allow_insecure_http=self.allow_insecure_http,
             failover_cooldown=self.failover_cooldown,
         )
+        from zzz_core.gateway import Gateway  # loads openai: at construction, not at import
+
         self._gateway = Gateway.for_config(self._config)
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:

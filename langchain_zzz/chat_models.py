@@ -27,7 +27,7 @@ from typing_extensions import Self
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_chat_request, get_profile, normalize_tool_choice
 
-from . import errors
+from . import _retype as errors
 from ._messages import StreamConverter, to_chat_result, to_openai_messages
 from ._settings import GatewaySettings, ModelIdentity, move_unknown_to_model_kwargs
 from ._tokens import estimate_messages, estimate_tokens

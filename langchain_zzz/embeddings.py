@@ -20,7 +20,7 @@ from typing_extensions import Self
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_embedding_request, get_profile
 
-from . import errors
+from . import _retype as errors
 from ._settings import GatewaySettings, move_unknown_to_model_kwargs
 
 

@@ -16,8 +16,6 @@ exception zzz_core already built.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar
 
 from langchain_core import exceptions as lc
 
@@ -116,35 +114,5 @@ def to_langchain(exc: E.ZZZError) -> E.ZZZError:
     return new
 
 
-T = TypeVar("T")
-
-
-def translated(iterator: Iterator[T]) -> Iterator[T]:
-    """Re-type errors raised while iterating a zzz_core stream."""
-    try:
-        yield from iterator
-    except E.ZZZError as exc:
-        raise to_langchain(exc) from None
-
-
-async def atranslated(iterator: AsyncIterator[T]) -> AsyncIterator[T]:
-    try:
-        async for item in iterator:
-            yield item
-    except E.ZZZError as exc:
-        raise to_langchain(exc) from None
-
-
-def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)`` with zzz_core errors re-typed."""
-    try:
-        return fn(*args, **kwargs)
-    except E.ZZZError as exc:
-        raise to_langchain(exc) from None
-
-
-async def acall(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return await fn(*args, **kwargs)
-    except E.ZZZError as exc:
-        raise to_langchain(exc) from None
+# Re-exported for callers that used them from here; the skins use the lazy ones.
+from ._retype import acall, atranslated, call, translated  # noqa: E402,F401

@@ -20,7 +20,7 @@ from typing_extensions import Self
 from zzz_core import CompletionChunk, CompletionResult, build_completion_request, get_profile
 from zzz_core import ModelProfile as ZZZProfile
 
-from . import errors
+from . import _retype as errors
 from ._settings import GatewaySettings, ModelIdentity, move_unknown_to_model_kwargs
 from ._tokens import estimate_tokens
 

@@ -8,9 +8,12 @@ for it, so every mistake in the settings is raised at construction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zzz_core import Gateway, ZZZConfig
+from zzz_core.config import ZZZConfig
+
+if TYPE_CHECKING:
+    from zzz_core.gateway import Gateway
 
 __all__ = ["connect", "drop_secrets"]
 
@@ -44,6 +47,8 @@ def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:
     obj.mirrors = list(config.mirrors)
     if config.gateway != "custom":
         obj.gateway = config.gateway
+    from zzz_core.gateway import Gateway  # loads openai: at construction, not at import
+
     return config, Gateway.for_config(config)
 
 

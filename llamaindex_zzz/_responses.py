@@ -23,8 +23,6 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
-from openai.types.chat import ChatCompletionMessageFunctionToolCall as FunctionToolCall
-from openai.types.chat.chat_completion_message_function_tool_call import Function as FunctionCall
 
 from zzz_core import (
     ChatChoice,
@@ -108,6 +106,11 @@ def _assistant(
         blocks.append(TextBlock.model_construct(text=content))
     extra: dict[str, Any] = {}
     if calls:
+        # openai's types, because parts of llama-index-core read tool calls from here;
+        # imported on first use so that importing the skin does not load openai.
+        from openai.types.chat import ChatCompletionMessageFunctionToolCall as FunctionToolCall
+        from openai.types.chat.chat_completion_message_function_tool_call import Function as FunctionCall
+
         for cid, name, kwargs, _ in calls:
             blocks.append(ToolCallBlock.model_construct(tool_call_id=cid, tool_name=name, tool_kwargs=kwargs))
         extra["tool_calls"] = [

@@ -19,7 +19,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from zzz_core import Gateway, ZZZConfig, build_embedding_request
+from zzz_core import ZZZConfig, build_embedding_request
 from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 from ._config import connect, drop_secrets
@@ -66,7 +66,7 @@ class ZZZEmbedding(BaseEmbedding):
     )
 
     _config: ZZZConfig = PrivateAttr()
-    _gateway: Gateway = PrivateAttr()
+    _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction
     _gates: Any = PrivateAttr(default_factory=weakref.WeakKeyDictionary)
 
     @model_validator(mode="before")

@@ -45,7 +45,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
-from zzz_core import Gateway, ModelProfile, ZZZConfig, build_chat_request, build_completion_request, get_profile
+from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, get_profile
 from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 from . import _messages as M
@@ -134,7 +134,7 @@ class ZZZ(StructuredOutputMixin, FunctionCallingLLM):
     )
 
     _config: ZZZConfig = PrivateAttr()
-    _gateway: Gateway = PrivateAttr()
+    _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction
 
     def __init__(self, model: str | None = None, /, **kwargs: Any) -> None:
         if model is not None:

@@ -78,8 +78,8 @@ _EXPORTS: dict[str, str] = {
     "GatewayConnectionError": "errors",
     "GatewayTimeoutError": "errors",
     "StreamInterruptedError": "errors",
-    "ConfigurationError": "errors",
-    "InvalidInputError": "errors",
+    "ConfigurationError": "_local_errors",
+    "InvalidInputError": "_local_errors",
 }
 
 __all__ = sorted(_EXPORTS)

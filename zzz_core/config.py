@@ -23,8 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from ._compat import check_http_client
-from .errors import ConfigurationError
+from ._local_errors import ConfigurationError
 from .presets import DEFAULT_GATEWAY, GatewayPreset, get_preset, preset_for_url
 
 ENV_API_KEY = "ZZZ_API_KEY"
@@ -143,8 +142,11 @@ class ZZZConfig(BaseModel):
             _check_scheme(m, allow_insecure_http)
 
         key = _resolve_key(api_key, preset)
-        check_http_client(http_client, async_=False)
-        check_http_client(http_async_client, async_=True)
+        if http_client is not None or http_async_client is not None:
+            from ._compat import check_http_client  # imports the HTTP package: only when needed
+
+            check_http_client(http_client, async_=False)
+            check_http_client(http_async_client, async_=True)
         if max_retries < 0:
             raise ConfigurationError("max_retries must be 0 or more (0 disables retries)")
         async_transport = (async_transport or os.environ.get(ENV_ASYNC_TRANSPORT) or "httpx").strip().lower()

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import openai
 
 from . import _compat
+from ._local_errors import ConfigurationError, InvalidInputError  # noqa: F401 (re-exported: part of the tree)
 
 
 class ZZZError(openai.OpenAIError):
@@ -227,14 +228,6 @@ class StreamInterruptedError(GatewayConnectionError):
 
     category = "stream_interrupted"
     advice = "The stream broke off; the text received so far is in .partial_content."
-
-
-class ConfigurationError(ValueError):
-    """A setting is missing or wrong; raised before anything is sent."""
-
-
-class InvalidInputError(ValueError):
-    """The input cannot be sent as given (e.g. messages that are not a list)."""
 
 
 #: Every gateway error class, for tables and docs.

@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import InvalidInputError
+from ._local_errors import InvalidInputError
 from .profiles import ModelProfile, get_profile
 
 __all__ = [

@@ -86,7 +86,7 @@ def get_preset(name: str) -> GatewayPreset:
     Raises:
         ConfigurationError: no preset has that name; the message lists the names.
     """
-    from .errors import ConfigurationError
+    from ._local_errors import ConfigurationError
 
     preset = PRESETS.get(name.strip().lower()) or PRESETS.get(name.strip())
     if preset is None:

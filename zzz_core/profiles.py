@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import _profile_table
-from .errors import ConfigurationError, InvalidInputError
+from ._local_errors import ConfigurationError, InvalidInputError
 
 __all__ = [
     "PROFILE_FIELDS",
