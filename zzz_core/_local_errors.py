@@ -14,3 +14,7 @@ class ConfigurationError(ValueError):
 
 class InvalidInputError(ValueError):
     """The input cannot be sent as given (e.g. messages that are not a list)."""
+
+
+# Shown (and pickled) under the module users import them from; they are part of its tree.
+ConfigurationError.__module__ = InvalidInputError.__module__ = "zzz_core.errors"
