@@ -476,47 +476,82 @@ class LlamaZZZ(LlamaChat):
 
 
 class ChatZZZAiohttp(ChatZZZ):
-    """What-if: ChatZZZ sending through ``openai.DefaultAioHttpClient`` (public ``http_async_client=``).
+    """ChatZZZ sending async calls through aiohttp.
 
-    This is what a ``ZZZConfig(async_transport="aiohttp")`` option would do by
-    default; measured here through the public setting, so the gain is real.
+    Uses zzz_core's ``async_transport="aiohttp"`` (set through ``$ZZZ_ASYNC_TRANSPORT``
+    while the instance is built, since the skins do not take the argument yet);
+    where zzz_core lacks that option, the public ``http_async_client=
+    openai.DefaultAioHttpClient()`` gives the same transport.
     """
 
     name = "ChatZZZ+aiohttp"
-    label = "ChatZZZ + aiohttp client"
+    label = "ChatZZZ + aiohttp transport"
     requires = ("langchain_zzz", "aiohttp")
+    _http: Any = None
 
     def _build(self) -> Any:
-        import openai
         from langchain_zzz import ChatZZZ as _ChatZZZ
 
-        self._http = openai.DefaultAioHttpClient()
-        return _ChatZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None,
-                        http_async_client=self._http)  # fmt: skip
+        return _with_aiohttp(self, lambda extra: _ChatZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY,
+                                                          default_headers=self.headers or None, **extra))  # fmt: skip
 
     async def aclose(self) -> None:
         await _close_gateway(self.llm)
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
 
 class LlamaZZZAiohttp(LlamaZZZ):
-    """What-if: llamaindex ZZZ through ``openai.DefaultAioHttpClient`` (public ``async_http_client=``)."""
+    """llamaindex ZZZ sending async calls through aiohttp (as :class:`ChatZZZAiohttp`)."""
 
     name = "ZZZ+aiohttp"
-    label = "llamaindex ZZZ + aiohttp client"
+    label = "llamaindex ZZZ + aiohttp transport"
     requires = ("llamaindex_zzz", "aiohttp")
+    _http: Any = None
 
     def _build(self) -> Any:
-        import openai
         from llamaindex_zzz import ZZZ
 
-        self._http = openai.DefaultAioHttpClient()
-        return ZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None,
-                   async_http_client=self._http)  # fmt: skip
+        def make(extra: dict[str, Any]) -> Any:
+            if "http_async_client" in extra:
+                extra = {"async_http_client": extra.pop("http_async_client")}
+            return ZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None,
+                       **extra)  # fmt: skip
+
+        return _with_aiohttp(self, make)
 
     async def aclose(self) -> None:
         await _close_gateway(self.llm)
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+
+def has_async_transport() -> bool:
+    """Whether zzz_core has the ``async_transport`` option (``ZZZConfig(async_transport="aiohttp")``)."""
+    try:
+        from zzz_core import ZZZConfig
+    except ImportError:
+        return False
+    return "async_transport" in getattr(ZZZConfig, "model_fields", {})
+
+
+def _with_aiohttp(owner: Any, make: Callable[[dict[str, Any]], Any]) -> Any:
+    import os
+
+    if has_async_transport():
+        saved = os.environ.get("ZZZ_ASYNC_TRANSPORT")
+        os.environ["ZZZ_ASYNC_TRANSPORT"] = "aiohttp"
+        try:
+            return make({})
+        finally:
+            if saved is None:
+                os.environ.pop("ZZZ_ASYNC_TRANSPORT", None)
+            else:
+                os.environ["ZZZ_ASYNC_TRANSPORT"] = saved
+    import openai
+
+    owner._http = openai.DefaultAioHttpClient()
+    return make({"http_async_client": owner._http})
 
 
 # ------------------------------------------------------------- framework floors (no I/O)
@@ -656,11 +691,14 @@ class LlamaNull(LlamaChat):
 async def _close_gateway(obj: Any) -> None:
     """Close the async client a zzz_core Gateway keeps for the running loop.
 
-    zzz_core has no public ``Gateway.aclose()``: the per-loop async clients are
-    released only when their loop is collected.  The benchmark closes them itself
-    so that first-burst samples do not pile up idle connections.
+    ``Gateway.aclose()`` where zzz_core has it; before it existed the per-loop
+    clients could not be closed publicly, and the benchmark closed them itself so
+    that first-burst samples do not pile up idle connections.
     """
     gateway = getattr(obj, "_gateway", None)
+    if gateway is not None and hasattr(gateway, "aclose"):
+        await gateway.aclose()
+        return
     transport = getattr(gateway, "transport", None)
     clients = getattr(transport, "_async", None)
     if clients is None:
@@ -677,7 +715,18 @@ CHAT: list[type[Chat]] = [RawHTTP, RawHTTPX2, RawAiohttp, OpenAIRaw, OpenAIRawAi
                           LangChainChat, LlamaChat, ChatZZZ, LlamaZZZ, ChatZZZAiohttp, LlamaZZZAiohttp,
                           LangChainNull, LlamaNull]  # fmt: skip
 #: The columns of the sync cases (aiohttp is async-only; httpx2 is shown where openai 3.x uses it).
-SYNC_NAMES = ("httpx", "httpx2", "openai-raw", "openai", "ChatOpenAI", "OpenAILike", "ChatZZZ", "ZZZ", "lc-null", "li-null")
+SYNC_NAMES = (
+    "httpx",
+    "httpx2",
+    "openai-raw",
+    "openai",
+    "ChatOpenAI",
+    "OpenAILike",
+    "ChatZZZ",
+    "ZZZ",
+    "lc-null",
+    "li-null",
+)
 ASYNC_NAMES = ("httpx", "httpx2", "aiohttp", "openai-raw", "openai-raw-aiohttp", "openai", "ChatOpenAI",
                "OpenAILike", "ChatZZZ", "ZZZ", "ChatZZZ+aiohttp", "ZZZ+aiohttp", "lc-null", "li-null")  # fmt: skip
 
@@ -813,7 +862,10 @@ class OpenAIEmbed(Embed):
     def embed(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch):
-            out.extend(d.embedding for d in self.client.embeddings.create(model=EMBED_MODEL, input=texts[i : i + self.batch]).data)
+            out.extend(
+                d.embedding
+                for d in self.client.embeddings.create(model=EMBED_MODEL, input=texts[i : i + self.batch]).data
+            )
         return out
 
     async def aembed(self, texts: list[str]) -> list[list[float]]:

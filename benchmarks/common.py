@@ -32,8 +32,9 @@ LEGEND = (
     "oai raw+aio: the same through openai.DefaultAioHttpClient; oai parsed: the SDK's usual pydantic-parsed calls; "
     "LC peer: ChatOpenAI / OpenAIEmbeddings (langchain-openai); LI peer: OpenAILike / OpenAILikeEmbedding; "
     "LC zzz: ChatZZZ / ZZZEmbeddings; LI zzz: llamaindex_zzz ZZZ / ZZZEmbedding; "
-    "*: what-if columns, today's ZZZ classes with a public option set the way a proposed default would "
-    "(+aio: http_async_client=openai.DefaultAioHttpClient(); +b64: base64 asked); "
+    "*: the ZZZ classes with an option set the way a proposed default would set it "
+    "(+aio: zzz_core's async_transport='aiohttp', through $ZZZ_ASYNC_TRANSPORT, or where zzz_core lacks it "
+    "http_async_client=openai.DefaultAioHttpClient(); +b64: encoding_format='base64' asked explicitly); "
     "LC alone / LI alone: a LangChain BaseChatModel / LlamaIndex LLM that does no I/O at all, i.e. the framework's "
     "own cost, the floor under both the peer and the ZZZ class."
 )

@@ -71,7 +71,9 @@ def parse_cases(text: str | None) -> list[str]:
     for item in (x.strip() for x in text.split(",") if x.strip()):
         name = by_letter.get(item, item)
         if name not in CASES:
-            raise SystemExit(f"unknown case {item!r}; choose from {', '.join(f'{n} ({l})' for n, (l, _) in CASES.items())}")
+            raise SystemExit(
+                f"unknown case {item!r}; choose from {', '.join(f'{n} ({l})' for n, (l, _) in CASES.items())}"
+            )
         picked.append(name)
     return [n for n in CASES if n in picked]
 
@@ -79,13 +81,19 @@ def parse_cases(text: str | None) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)  # fmt: skip
-    parser.add_argument("--short", action="store_true", help="tiny counts: proves the benchmark works (CI), times nothing")
+    parser.add_argument(
+        "--short", action="store_true", help="tiny counts: proves the benchmark works (CI), times nothing"
+    )
     parser.add_argument("--only", help="cases, by letter or name: a/nonstream b/stream c/concurrency d/embeddings "
                                        "e/imports f/memory s/stages p/profile")  # fmt: skip
     parser.add_argument("--contenders", help="comma-separated contender names (default: all available)")
     parser.add_argument("--write-docs", action="store_true", help="rewrite the generated part of docs/benchmarks.md")
-    parser.add_argument("--doc-block", default="main", metavar="NAME",
-                        help="which generated block of docs/benchmarks.md --write-docs replaces (default: main)")
+    parser.add_argument(
+        "--doc-block",
+        default="main",
+        metavar="NAME",
+        help="which generated block of docs/benchmarks.md --write-docs replaces (default: main)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON here")
     args = parser.parse_args(argv)
 

@@ -104,11 +104,16 @@ class Renderer:
         slot = "\x00slot\x00"
         left, right = event([choice({"content": slot})]).split(_dumps(slot))
         rendered = {w: _http_chunk(left + _dumps(w + " ") + right) for w in WORDS}
-        parts = [_head(200, "text/event-stream", None), _http_chunk(event([choice({"role": "assistant", "content": ""})]))]
+        parts = [
+            _head(200, "text/event-stream", None),
+            _http_chunk(event([choice({"role": "assistant", "content": ""})])),
+        ]
         parts.extend(rendered[WORDS[k % len(WORDS)]] for k in range(n))
         parts.append(_http_chunk(event([choice({}, "stop")])))
         if usage:
-            parts.append(_http_chunk(event([], usage={"prompt_tokens": 9, "completion_tokens": n, "total_tokens": 9 + n})))
+            parts.append(
+                _http_chunk(event([], usage={"prompt_tokens": 9, "completion_tokens": n, "total_tokens": 9 + n}))
+            )
         parts.append(_http_chunk(b"data: [DONE]\n\n"))
         parts.append(b"0\r\n\r\n")
         return b"".join(parts)
@@ -231,7 +236,11 @@ class HTTPProtocol(asyncio.Protocol):
         if method == "POST" and path.endswith("/embeddings"):
             req = json.loads(body)
             inputs = req.get("input")
-            count = 1 if isinstance(inputs, str) or (isinstance(inputs, list) and inputs and isinstance(inputs[0], int)) else len(inputs)
+            count = (
+                1
+                if isinstance(inputs, str) or (isinstance(inputs, list) and inputs and isinstance(inputs[0], int))
+                else len(inputs)
+            )
             dims = int(req.get("dimensions") or 1536)
             asked = req.get("encoding_format") or "float"
             self.stats.requests["enc:" + str(asked)] += 1
@@ -271,7 +280,9 @@ def _dechunk(buf: bytearray, pos: int) -> tuple[bytes, int] | None:
 async def serve(host: str, port: int, honour_base64: bool, ready: Any = None) -> None:
     loop = asyncio.get_running_loop()
     renderer, stats = Renderer(honour_base64), Stats()
-    server = await loop.create_server(lambda: HTTPProtocol(renderer, stats), host, port, backlog=4096, reuse_address=True)
+    server = await loop.create_server(
+        lambda: HTTPProtocol(renderer, stats), host, port, backlog=4096, reuse_address=True
+    )
     port = server.sockets[0].getsockname()[1]
     if ready is not None:
         ready(f"http://{host}:{port}/v1")
@@ -288,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-base64", action="store_true", help="answer floats even when base64 is asked")
     args = parser.parse_args(argv)
+
     def ready(url: str) -> None:
         print(url, flush=True)
 

@@ -44,7 +44,9 @@ def run(s: Settings) -> CaseResult:
                     bad = [r for r in results if isinstance(r, BaseException)]
                     if bad:
                         failures[name] = failures.get(name, 0) + len(bad)
-                        notes.append(f"{name}, {size} concurrent: {len(bad)} calls failed, e.g. {type(bad[0]).__name__}: {str(bad[0])[:120]}")
+                        notes.append(
+                            f"{name}, {size} concurrent: {len(bad)} calls failed, e.g. {type(bad[0]).__name__}: {str(bad[0])[:120]}"
+                        )
                     return dt
 
                 def sample(name: str) -> tuple[float, float]:

@@ -18,7 +18,10 @@ DIMS = 1536
 
 
 def texts(n: int) -> list[str]:
-    return [f"document {i}: relays forward OpenAI-compatible requests to many vendors' models, item {i % 97}" for i in range(n)]
+    return [
+        f"document {i}: relays forward OpenAI-compatible requests to many vendors' models, item {i % 97}"
+        for i in range(n)
+    ]
 
 
 def run(s: Settings) -> CaseResult:
@@ -50,7 +53,9 @@ def run(s: Settings) -> CaseResult:
                         del vectors
                         gc.collect()
                         requests[name] = after.get("/v1/embeddings", 0) - before.get("/v1/embeddings", 0)
-                        encodings[name] = {k[4:] for k in after if k.startswith("enc:") and after[k] != before.get(k, 0)}
+                        encodings[name] = {
+                            k[4:] for k in after if k.startswith("enc:") and after[k] != before.get(k, 0)
+                        }
                         return dt
 
                     got = round_robin(list(objs), sample, rounds, warmup=1 if size < 10000 and not s.short else 0,

@@ -76,9 +76,11 @@ def run(s: Settings) -> CaseResult:
                detail={k: f"{info[k]['modules']} modules{', openai' if info[k]['openai'] else ''}" for k in targets},
                spread={k: rel_spread(got[k]) for k in targets})  # fmt: skip
     rows = [main]
-    for prefix, rid, text in (("base:", "import.base", "import of the framework base classes alone"),
-                              ("base+openai:", "import.base_openai", "import of the framework base classes + openai")):
-        base = {k[len(prefix):]: median(v) for k, v in got.items() if k.startswith(prefix)}
+    for prefix, rid, text in (
+        ("base:", "import.base", "import of the framework base classes alone"),
+        ("base+openai:", "import.base_openai", "import of the framework base classes + openai"),
+    ):
+        base = {k[len(prefix) :]: median(v) for k, v in got.items() if k.startswith(prefix)}
         if base:
             values = {"httpx": main.values["httpx"], **base}
             rows.append(Row(rid, "e", text, "ms", values,

@@ -28,7 +28,9 @@ def run(s: Settings) -> CaseResult:
         return out
 
     with Meter(s.server) as m:
-        samples = round_robin(list(objs), sample, rounds, warmup=0 if s.short else 1, log=s.log if not s.short else None)
+        samples = round_robin(
+            list(objs), sample, rounds, warmup=0 if s.short else 1, log=s.log if not s.short else None
+        )
     for o in objs.values():
         o.close()
     flat = {name: [t * 1e3 for block in v for t in block] for name, v in samples.items()}
@@ -36,5 +38,7 @@ def run(s: Settings) -> CaseResult:
     med = Row("nonstream.median", "a", f"non-stream call, median ({calls})", "ms",
               {slot(n): median(v) for n, v in flat.items()},
               spread={slot(n): rel_spread([median(b) for b in samples[n]]) for n in flat})  # fmt: skip
-    p90 = Row("nonstream.p90", "a", "non-stream call, p90", "ms", {slot(n): percentile(v, 0.9) for n, v in flat.items()})
+    p90 = Row(
+        "nonstream.p90", "a", "non-stream call, p90", "ms", {slot(n): percentile(v, 0.9) for n, v in flat.items()}
+    )
     return CaseResult([med, p90], client_cpu=m.client, server_cpu=m.srv, wall=m.wall)

@@ -23,7 +23,12 @@ _GROUPS = [
     ("llamaindex_zzz", re.compile(r"/llamaindex_zzz/")),
     ("benchmark consumer", re.compile(r"/benchmarks/")),
     ("httpx/httpcore/h11", re.compile(r"/site-packages/(httpx2?|httpcore2?|h11|anyio|sniffio|certifi)/")),
-    ("aiohttp", re.compile(r"/site-packages/(aiohttp|httpx_aiohttp|multidict|yarl|propcache|aiohappyeyeballs|frozenlist|openai/_vendor)/")),
+    (
+        "aiohttp",
+        re.compile(
+            r"/site-packages/(aiohttp|httpx_aiohttp|multidict|yarl|propcache|aiohappyeyeballs|frozenlist|openai/_vendor)/"
+        ),
+    ),
     ("openai SDK", re.compile(r"/site-packages/openai/")),
     ("pydantic", re.compile(r"/site-packages/(pydantic|pydantic_core)/")),
     ("langchain_core", re.compile(r"/site-packages/(langchain_core|langsmith|langchain_protocol)/")),
@@ -94,7 +99,9 @@ def run(s: Settings) -> CaseResult:
             p.stop()
         return shares(p.last_session)
 
-    stream_objs = {c.name: c(s.server.base_url, {CHUNKS_HEADER: str(chunks)}) for c in chat_contenders(SYNC_NAMES, s.only)}
+    stream_objs = {
+        c.name: c(s.server.base_url, {CHUNKS_HEADER: str(chunks)}) for c in chat_contenders(SYNC_NAMES, s.only)
+    }
     for o in stream_objs.values():
         o.stream()  # warm
     extra["stream"] = {"title": f"Where the time goes: sync stream of {chunks:,} chunks", "row": "stream.sync",

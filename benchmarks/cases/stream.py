@@ -52,7 +52,9 @@ def run(s: Settings) -> CaseResult:
                     raise AssertionError(f"{name} (async): {n} content chunks, expected {chunks}")
                 return dt / n * 1e6
 
-            got = round_robin(list(objs), asample, rounds, warmup=0 if s.short else 1, log=s.log if not s.short else None)
+            got = round_robin(
+                list(objs), asample, rounds, warmup=0 if s.short else 1, log=s.log if not s.short else None
+            )
             for o in objs.values():
                 loop.run_until_complete(o.aclose())
         finally:
