@@ -239,8 +239,10 @@ class OpenAIParsed(Chat):
             import openai
 
             http_client = openai.DefaultAioHttpClient() if self.aiohttp else None
-            self._aclient = openai.AsyncOpenAI(base_url=self.base_url, api_key=API_KEY,
-                                               default_headers=self.headers or None, http_client=http_client)  # fmt: skip
+            headers = self.headers or None
+            self._aclient = openai.AsyncOpenAI(
+                base_url=self.base_url, api_key=API_KEY, default_headers=headers, http_client=http_client
+            )
         return self._aclient
 
     def call(self) -> str:
@@ -603,8 +605,8 @@ def _li_null_class() -> type:
 
     def respond(content: str, delta: str | None) -> Any:
         # the cheapest response a skin can build: the message validated, the envelope not
-        return ChatResponse.model_construct(message=ChatMessage(role=MessageRole.ASSISTANT, content=content), delta=delta,
-                                            raw=None, logprobs=None, additional_kwargs={})  # fmt: skip
+        message = ChatMessage(role=MessageRole.ASSISTANT, content=content)
+        return ChatResponse.model_construct(message=message, delta=delta, raw=None, logprobs=None, additional_kwargs={})
 
     class NullLLM(CustomLLM):
         """A LlamaIndex LLM that does no I/O: what the framework alone costs (callbacks, events)."""

@@ -18,8 +18,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Display order of the columns; each contender class names its slot.
-SLOTS = ("httpx", "httpx2", "aiohttp", "openai-raw", "openai-raw-aiohttp", "openai", "lc-peer", "li-peer", "lc-zzz", "li-zzz",
-         "lc-zzz+aiohttp", "li-zzz+aiohttp", "lc-zzz+b64", "li-zzz+b64", "lc-frame", "li-frame")  # fmt: skip
+SLOTS = (
+    "httpx", "httpx2", "aiohttp", "openai-raw", "openai-raw-aiohttp", "openai", "lc-peer", "li-peer",
+    "lc-zzz", "li-zzz", "lc-zzz+aiohttp", "li-zzz+aiohttp", "lc-zzz+b64", "li-zzz+b64", "lc-frame", "li-frame",
+)  # fmt: skip
 SLOT_TITLES = {
     "httpx": "httpx", "httpx2": "httpx2", "aiohttp": "aiohttp", "openai-raw": "oai raw",
     "openai-raw-aiohttp": "oai raw+aio", "openai": "oai parsed", "lc-peer": "LC peer", "li-peer": "LI peer",

@@ -15,8 +15,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 
 def markers(block: str) -> tuple[str, str]:
     """The comment lines around a generated block of the doc (``--doc-block NAME``)."""
-    return (f"<!-- BEGIN GENERATED {block}: benchmarks/run.py --write-docs --doc-block {block}; edits inside are overwritten -->",
-            f"<!-- END GENERATED {block} -->")  # fmt: skip
+    how = f"benchmarks/run.py --write-docs --doc-block {block}; edits inside are overwritten"
+    return f"<!-- BEGIN GENERATED {block}: {how} -->", f"<!-- END GENERATED {block} -->"
 
 
 @dataclass
@@ -251,7 +251,7 @@ def profile_tables(results: dict[str, CaseResult], rows: list[Row]) -> list[tupl
         return []
     by_id = {r.id: r for r in rows}
     out = []
-    for scenario, spec in res.extra.items():
+    for spec in res.extra.values():
         per = spec["contenders"]  # contender slot -> {group: share}
         unit_row = by_id.get(spec.get("row", ""))
         groups = sorted(
@@ -281,17 +281,20 @@ def stage_tables(results: dict[str, CaseResult]) -> list[tuple[str, list[str], l
     res = results.get("stages")
     if res is None:
         return []
-    return [(spec["title"], ["stage", "code", "µs"], [[stage, owner, f"{us:.1f}"] for stage, owner, us in spec["stages"]])
+    head = ["stage", "code", "µs"]
+    return [(spec["title"], head, [[stage, owner, f"{us:.1f}"] for stage, owner, us in spec["stages"]])
             for spec in res.extra.values()]  # fmt: skip
 
 
 # ------------------------------------------------------------------------ rendering
 def text_table(head: list[str], body: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)] if body else [len(h) for h in head]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+    columns = zip(head, *body, strict=True)
+    widths = [max(len(str(x)) for x in col) for col in columns] if body else [len(h) for h in head]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     for row in body:
-        lines.append("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        cells = enumerate(zip(row, widths, strict=True))
+        lines.append("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in cells))
     return "\n".join(lines)
 
 
@@ -303,9 +306,11 @@ def md_table(head: list[str], body: list[list[str]]) -> str:
 
 def render_text(rows: list[Row], results: dict[str, CaseResult], short: bool) -> str:
     parts = ["Columns: " + LEGEND, "",
-             "Ratios to the floor (raw httpx + json.loads); lower is faster/smaller. First column: the floor's own value.",
+             "Ratios to the floor (raw httpx + json.loads); lower is faster/smaller. "
+             "First column: the floor's own value.",
              text_table(*ratio_table(rows)), "",
-             "Ratios to each peer (ZZZ columns over the peer they replace, and over the openai raw path). " + PEER_LEGEND,
+             "Ratios to each peer (ZZZ columns over the peer they replace, and over the openai raw path). "
+             + PEER_LEGEND,
              text_table(*peer_table(rows)), "",
              "Absolute values (median; ±: half the interquartile range of the samples):",
              text_table(*absolute_table(rows)), "",
@@ -329,7 +334,8 @@ def render_markdown(rows: list[Row], results: dict[str, CaseResult], env: dict[s
              f"Load average before/after: {env['load_before']} / {env['load_after']}.", "",
              "Columns: " + LEGEND, "",
              "### Ratios to the floor", "",
-             "Raw `httpx` + `json.loads` = 1.00; lower is faster (or smaller). The second column is the floor's own value.",
+             "Raw `httpx` + `json.loads` = 1.00; lower is faster (or smaller). "
+             "The second column is the floor's own value.",
              "", md_table(*ratio_table(rows)), "",
              "### Ratios to the peers", "", PEER_LEGEND, "", md_table(*peer_table(rows)), "",
              "### Goals", "", md_table(*goal_lines(rows, short)), "",

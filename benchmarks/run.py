@@ -72,7 +72,7 @@ def parse_cases(text: str | None) -> list[str]:
         name = by_letter.get(item, item)
         if name not in CASES:
             raise SystemExit(
-                f"unknown case {item!r}; choose from {', '.join(f'{n} ({l})' for n, (l, _) in CASES.items())}"
+                f"unknown case {item!r}; choose from {', '.join(f'{n} ({c})' for n, (c, _) in CASES.items())}"
             )
         picked.append(name)
     return [n for n in CASES if n in picked]
@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {
         "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "when": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, Python {platform.python_version()}",
+        "machine": f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}",
         "versions": _versions(),
         "load_before": _load(),
     }

@@ -217,8 +217,8 @@ class HTTPProtocol(asyncio.Protocol):
         try:
             out = self._answer(method, path, headers, body)
         except Exception as exc:  # noqa: BLE001 - a benchmark server answers 400, never dies
-            out = _json_response(400, {"error": {"message": f"{type(exc).__name__}: {exc}", "type": "invalid_request_error"}},
-                                 "Bad Request")  # fmt: skip
+            error = {"message": f"{type(exc).__name__}: {exc}", "type": "invalid_request_error"}
+            out = _json_response(400, {"error": error}, "Bad Request")
         self.transport.write(out)
         if headers.get("connection", "").lower() == "close":
             self.transport.close()

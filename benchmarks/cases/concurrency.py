@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from ..clients import ASYNC_NAMES, chat_contenders
 from ..common import CaseResult, Meter, Row, Settings, median, rel_spread, round_robin, slot
@@ -37,16 +38,15 @@ def run(s: Settings) -> CaseResult:
                 rounds = s.n(5 if size <= 200 else 2, 1)
                 failures: dict[str, int] = {}
 
-                async def burst(obj: object, name: str) -> float:
+                async def burst(obj: Any, name: str, size: int = size, failures: dict[str, int] = failures) -> float:
                     t0 = time.perf_counter()
-                    results = await asyncio.gather(*(obj.acall() for _ in range(size)), return_exceptions=True)  # type: ignore[attr-defined]
+                    results = await asyncio.gather(*(obj.acall() for _ in range(size)), return_exceptions=True)
                     dt = time.perf_counter() - t0
                     bad = [r for r in results if isinstance(r, BaseException)]
                     if bad:
                         failures[name] = failures.get(name, 0) + len(bad)
-                        notes.append(
-                            f"{name}, {size} concurrent: {len(bad)} calls failed, e.g. {type(bad[0]).__name__}: {str(bad[0])[:120]}"
-                        )
+                        example = f"{type(bad[0]).__name__}: {str(bad[0])[:120]}"
+                        notes.append(f"{name}, {size} concurrent: {len(bad)} calls failed, e.g. {example}")
                     return dt
 
                 def sample(name: str) -> tuple[float, float]:

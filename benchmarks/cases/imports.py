@@ -83,7 +83,7 @@ def run(s: Settings) -> CaseResult:
         base = {k[len(prefix) :]: median(v) for k, v in got.items() if k.startswith(prefix)}
         if base:
             values = {"httpx": main.values["httpx"], **base}
-            rows.append(Row(rid, "e", text, "ms", values,
-                            detail={k[len(prefix):]: f"{info[k]['modules']} modules" for k in got if k.startswith(prefix)}))  # fmt: skip
+            detail = {k[len(prefix) :]: f"{info[k]['modules']} modules" for k in got if k.startswith(prefix)}
+            rows.append(Row(rid, "e", text, "ms", values, detail=detail))
     notes = [f"import {jobs[k]}: {info[k]['modules']} modules; pulls in openai: {info[k]['openai']}" for k in jobs]
     return CaseResult(rows, notes=notes)

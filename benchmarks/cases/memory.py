@@ -122,9 +122,9 @@ def run(s: Settings) -> CaseResult:
             per_size[size] = {n: [o for o in v if "error" not in o] for n, v in got.items()}
     for size in sizes:
         ok = {n: v for n, v in per_size.get(size, {}).items() if v}
+        grown = {slot(n): f"+{median([o['growth'] for o in v]):.1f} MB in stream" for n, v in ok.items()}
         rows.append(Row(f"mem.{size}.peak", "f", f"peak RSS, stream of {size:,} chunks", "MB",
-                        {slot(n): median([o["peak"] for o in v]) for n, v in ok.items()},
-                        detail={slot(n): f"+{median([o['growth'] for o in v]):.1f} MB in stream" for n, v in ok.items()}))  # fmt: skip
+                        {slot(n): median([o["peak"] for o in v]) for n, v in ok.items()}, detail=grown))  # fmt: skip
         rows.append(Row(f"mem.{size}.growth", "f", f"RSS growth during the {size:,}-chunk stream", "MB",
                         {slot(n): median([o["growth"] for o in v]) for n, v in ok.items()}))  # fmt: skip
     small, large = sizes
@@ -141,8 +141,9 @@ def run(s: Settings) -> CaseResult:
             paired = [median([o["us_per_chunk"] for o in v]) / median(a)] if a else []
         if paired:
             flat[slot(n)] = median(paired)
-    rows.append(Row("flat", "f", f"µs/chunk at {large:,} chunks ÷ at {PAIRED if not s.short else small:,}, same process "
-                    "(1.0 = flat)", "×", flat, floor=""))  # fmt: skip
+    base = PAIRED if not s.short else small
+    label = f"µs/chunk at {large:,} chunks ÷ at {base:,}, same process (1.0 = flat)"
+    rows.append(Row("flat", "f", label, "×", flat, floor=""))
     rows.append(Row(f"stream.{large}", "f", f"stream, sync, {large:,} chunks, fresh process", "µs/chunk",
                     {slot(n): median([o["us_per_chunk"] for o in v]) for n, v in big.items()}))  # fmt: skip
     return CaseResult(rows, notes=notes)
