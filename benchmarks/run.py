@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON here")
     args = parser.parse_args(argv)
 
+    if args.short and args.write_docs:
+        parser.error("--write-docs with --short would replace the measured tables with a short run's figures")
     cases = parse_cases(args.only)
     only = {x.strip() for x in args.contenders.split(",")} if args.contenders else None
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731

@@ -39,7 +39,10 @@ def run(s: Settings) -> CaseResult:
                     requests: dict[str, int] = {}
                     encodings: dict[str, set[str]] = {}
 
-                    def sample(name: str) -> float:
+                    def sample(
+                        name: str, mode: str = mode, data: list[str] = data, size: int = size,
+                        requests: dict[str, int] = requests, encodings: dict[str, set[str]] = encodings,
+                    ) -> float:  # fmt: skip
                         before = s.server.stats()["requests"]
                         t0 = time.perf_counter()
                         if mode == "sync":
@@ -60,9 +63,9 @@ def run(s: Settings) -> CaseResult:
 
                     got = round_robin(list(objs), sample, rounds, warmup=1 if size < 10000 and not s.short else 0,
                                       log=s.log if not s.short else None)  # fmt: skip
+                    wire = {slot(n): f"{requests[n]} req, {'/'.join(sorted(encodings[n])) or '?'}" for n in got}
                     rows.append(Row(f"embed.{size}.{mode}", "d", f"embed {size:,} texts x {DIMS}, {mode}", "s",
-                                    {slot(n): median(v) for n, v in got.items()},
-                                    detail={slot(n): f"{requests[n]} req, {'/'.join(sorted(encodings[n])) or '?'}" for n in got},
+                                    {slot(n): median(v) for n, v in got.items()}, detail=wire,
                                     spread={slot(n): rel_spread(v) for n, v in got.items()}))  # fmt: skip
     finally:
         for o in objs.values():

@@ -151,6 +151,7 @@ def _call_stages() -> list[tuple[str, str, Callable[[], Callable[[], Any]]]]:
 
     def lc_in() -> Callable[[], Any]:
         from langchain_core.messages import HumanMessage
+
         from langchain_zzz._messages import to_openai_messages
 
         msgs = [HumanMessage("Say hello.")]
