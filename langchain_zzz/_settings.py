@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from langchain_core.language_models import LangSmithParams
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from typing_extensions import Self
 
 from zzz_core.config import ZZZConfig
 
@@ -65,6 +66,17 @@ class GatewaySettings(BaseModel):
 
     _config: ZZZConfig = PrivateAttr()
     _gateway: Gateway = PrivateAttr()
+
+    # Validators shared by every class (pydantic runs them for subclasses too).
+    @model_validator(mode="before")
+    @classmethod
+    def _zzz_unknown_kwargs(cls, values: Any) -> Any:
+        return move_unknown_to_model_kwargs(cls, values)
+
+    @model_validator(mode="after")
+    def _zzz_connect(self) -> Self:
+        self._zzz_setup()
+        return self
 
     def _zzz_setup(self) -> None:
         """Validate and resolve what the fields say (each class adds its own checks)."""

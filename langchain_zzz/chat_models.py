@@ -21,15 +21,14 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from pydantic import ConfigDict, Field, PrivateAttr, model_validator
-from typing_extensions import Self
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_chat_request, get_profile, normalize_tool_choice
 
 from . import _retype as errors
 from ._messages import StreamConverter, to_chat_result, to_openai_messages
-from ._settings import GatewaySettings, ModelIdentity, move_unknown_to_model_kwargs
+from ._settings import GatewaySettings, ModelIdentity
 from ._tokens import estimate_messages, estimate_tokens
 from ._tools import format_tool, structured_output
 
@@ -96,16 +95,6 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     _zzz_profile: ZZZProfile = PrivateAttr()
 
     # -- construction ---------------------------------------------------------
-
-    @model_validator(mode="before")
-    @classmethod
-    def _zzz_unknown_kwargs(cls, values: Any) -> Any:
-        return move_unknown_to_model_kwargs(cls, values)
-
-    @model_validator(mode="after")
-    def _zzz_connect(self) -> Self:
-        self._zzz_setup()
-        return self
 
     def _zzz_setup(self) -> None:
         if self.n is not None and self.n < 1:

@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
-from pydantic import ConfigDict, Field, PrivateAttr, model_validator
-from typing_extensions import Self
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_embedding_request, get_profile
 
 from . import _retype as errors
-from ._settings import GatewaySettings, move_unknown_to_model_kwargs
+from ._settings import GatewaySettings
 
 
 class ZZZEmbeddings(GatewaySettings, Embeddings):
@@ -47,22 +46,12 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
     max_concurrency: int = 4
     """Requests in flight at once in ``aembed_documents``."""
     encoding_format: str | None = None
-    """``"float"`` or ``"base64"`` (decoded for you); None leaves it to the gateway."""
+    """``"float"`` or ``"base64"`` (decoded for you); None asks for base64 and reads floats if the gateway ignores it."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Body fields sent as they are (unknown constructor arguments land here)."""
     extra_body: dict[str, Any] | None = None
 
     _zzz_profile: ZZZProfile = PrivateAttr()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _zzz_unknown_kwargs(cls, values: Any) -> Any:
-        return move_unknown_to_model_kwargs(cls, values)
-
-    @model_validator(mode="after")
-    def _zzz_connect(self) -> Self:
-        self._zzz_setup()
-        return self
 
     def _zzz_setup(self) -> None:
         if self.chunk_size < 1 or self.max_concurrency < 1:

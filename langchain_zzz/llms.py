@@ -14,14 +14,13 @@ from typing import Any, ClassVar
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-from pydantic import ConfigDict, Field, PrivateAttr, model_validator
-from typing_extensions import Self
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import CompletionChunk, CompletionResult, build_completion_request, get_profile
 from zzz_core import ModelProfile as ZZZProfile
 
 from . import _retype as errors
-from ._settings import GatewaySettings, ModelIdentity, move_unknown_to_model_kwargs
+from ._settings import GatewaySettings, ModelIdentity
 from ._tokens import estimate_tokens
 
 _FIELD_PARAMS = (
@@ -80,16 +79,6 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
     extra_body: dict[str, Any] | None = None
 
     _zzz_profile: ZZZProfile = PrivateAttr()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _zzz_unknown_kwargs(cls, values: Any) -> Any:
-        return move_unknown_to_model_kwargs(cls, values)
-
-    @model_validator(mode="after")
-    def _zzz_connect(self) -> Self:
-        self._zzz_setup()
-        return self
 
     def _zzz_setup(self) -> None:
         if self.batch_size < 1:
