@@ -477,83 +477,32 @@ class LlamaZZZ(LlamaChat):
         await _close_gateway(self.llm)
 
 
-class ChatZZZAiohttp(ChatZZZ):
-    """ChatZZZ sending async calls through aiohttp.
+class ChatZZZHttpx(ChatZZZ):
+    """ChatZZZ with ``async_transport="httpx"``: async calls through the openai client's
+    httpx pool, as they go where aiohttp is not installed (the default, ``"auto"``,
+    sends them through aiohttp when it is)."""
 
-    Uses zzz_core's ``async_transport="aiohttp"`` (set through ``$ZZZ_ASYNC_TRANSPORT``
-    while the instance is built, since the skins do not take the argument yet);
-    where zzz_core lacks that option, the public ``http_async_client=
-    openai.DefaultAioHttpClient()`` gives the same transport.
-    """
-
-    name = "ChatZZZ+aiohttp"
-    label = "ChatZZZ + aiohttp transport"
-    requires = ("langchain_zzz", "aiohttp")
-    _http: Any = None
+    name = "ChatZZZ+httpx"
+    label = "ChatZZZ, async_transport='httpx'"
 
     def _build(self) -> Any:
         from langchain_zzz import ChatZZZ as _ChatZZZ
 
-        return _with_aiohttp(self, lambda extra: _ChatZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY,
-                                                          default_headers=self.headers or None, **extra))  # fmt: skip
-
-    async def aclose(self) -> None:
-        await _close_gateway(self.llm)
-        if self._http is not None:
-            await self._http.aclose()
+        return _ChatZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None,
+                        async_transport="httpx")  # fmt: skip
 
 
-class LlamaZZZAiohttp(LlamaZZZ):
-    """llamaindex ZZZ sending async calls through aiohttp (as :class:`ChatZZZAiohttp`)."""
+class LlamaZZZHttpx(LlamaZZZ):
+    """llamaindex ZZZ with ``async_transport="httpx"`` (as :class:`ChatZZZHttpx`)."""
 
-    name = "ZZZ+aiohttp"
-    label = "llamaindex ZZZ + aiohttp transport"
-    requires = ("llamaindex_zzz", "aiohttp")
-    _http: Any = None
+    name = "ZZZ+httpx"
+    label = "llamaindex ZZZ, async_transport='httpx'"
 
     def _build(self) -> Any:
         from llamaindex_zzz import ZZZ
 
-        def make(extra: dict[str, Any]) -> Any:
-            if "http_async_client" in extra:
-                extra = {"async_http_client": extra.pop("http_async_client")}
-            return ZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None,
-                       **extra)  # fmt: skip
-
-        return _with_aiohttp(self, make)
-
-    async def aclose(self) -> None:
-        await _close_gateway(self.llm)
-        if self._http is not None:
-            await self._http.aclose()
-
-
-def has_async_transport() -> bool:
-    """Whether zzz_core has the ``async_transport`` option (``ZZZConfig(async_transport="aiohttp")``)."""
-    try:
-        from zzz_core import ZZZConfig
-    except ImportError:
-        return False
-    return "async_transport" in getattr(ZZZConfig, "model_fields", {})
-
-
-def _with_aiohttp(owner: Any, make: Callable[[dict[str, Any]], Any]) -> Any:
-    import os
-
-    if has_async_transport():
-        saved = os.environ.get("ZZZ_ASYNC_TRANSPORT")
-        os.environ["ZZZ_ASYNC_TRANSPORT"] = "aiohttp"
-        try:
-            return make({})
-        finally:
-            if saved is None:
-                os.environ.pop("ZZZ_ASYNC_TRANSPORT", None)
-            else:
-                os.environ["ZZZ_ASYNC_TRANSPORT"] = saved
-    import openai
-
-    owner._http = openai.DefaultAioHttpClient()
-    return make({"http_async_client": owner._http})
+        return ZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None,
+                   async_transport="httpx")  # fmt: skip
 
 
 # ------------------------------------------------------------- framework floors (no I/O)
@@ -714,7 +663,7 @@ async def _close_gateway(obj: Any) -> None:
 
 
 CHAT: list[type[Chat]] = [RawHTTP, RawHTTPX2, RawAiohttp, OpenAIRaw, OpenAIRawAiohttp, OpenAIParsed,
-                          LangChainChat, LlamaChat, ChatZZZ, LlamaZZZ, ChatZZZAiohttp, LlamaZZZAiohttp,
+                          LangChainChat, LlamaChat, ChatZZZ, LlamaZZZ, ChatZZZHttpx, LlamaZZZHttpx,
                           LangChainNull, LlamaNull]  # fmt: skip
 #: The columns of the sync cases (aiohttp is async-only; httpx2 is shown where openai 3.x uses it).
 SYNC_NAMES = (
@@ -730,7 +679,7 @@ SYNC_NAMES = (
     "li-null",
 )
 ASYNC_NAMES = ("httpx", "httpx2", "aiohttp", "openai-raw", "openai-raw-aiohttp", "openai", "ChatOpenAI",
-               "OpenAILike", "ChatZZZ", "ZZZ", "ChatZZZ+aiohttp", "ZZZ+aiohttp", "lc-null", "li-null")  # fmt: skip
+               "OpenAILike", "ChatZZZ", "ZZZ", "ChatZZZ+httpx", "ZZZ+httpx", "lc-null", "li-null")  # fmt: skip
 
 
 def importable(module: str) -> bool:

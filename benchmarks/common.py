@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Display order of the columns; each contender class names its slot.
 SLOTS = (
     "httpx", "httpx2", "aiohttp", "openai-raw", "openai-raw-aiohttp", "openai", "lc-peer", "li-peer",
-    "lc-zzz", "li-zzz", "lc-zzz+aiohttp", "li-zzz+aiohttp", "lc-zzz+b64", "li-zzz+b64", "lc-frame", "li-frame",
+    "lc-zzz", "li-zzz", "lc-zzz+httpx", "li-zzz+httpx", "lc-zzz+b64", "li-zzz+b64", "lc-frame", "li-frame",
 )  # fmt: skip
 SLOT_TITLES = {
     "httpx": "httpx", "httpx2": "httpx2", "aiohttp": "aiohttp", "openai-raw": "oai raw",
     "openai-raw-aiohttp": "oai raw+aio", "openai": "oai parsed", "lc-peer": "LC peer", "li-peer": "LI peer",
-    "lc-zzz": "LC zzz", "li-zzz": "LI zzz", "lc-zzz+aiohttp": "LC zzz+aio*", "li-zzz+aiohttp": "LI zzz+aio*",
+    "lc-zzz": "LC zzz", "li-zzz": "LI zzz", "lc-zzz+httpx": "LC zzz+httpx", "li-zzz+httpx": "LI zzz+httpx",
     "lc-zzz+b64": "LC zzz+b64*", "li-zzz+b64": "LI zzz+b64*", "lc-frame": "LC alone", "li-frame": "LI alone",
 }  # fmt: skip
 LEGEND = (
@@ -33,17 +33,17 @@ LEGEND = (
     "oai raw: the openai SDK's raw-response path, client.post(cast_to=Response) + json.loads (zzz_core's sender); "
     "oai raw+aio: the same through openai.DefaultAioHttpClient; oai parsed: the SDK's usual pydantic-parsed calls; "
     "LC peer: ChatOpenAI / OpenAIEmbeddings (langchain-openai); LI peer: OpenAILike / OpenAILikeEmbedding; "
-    "LC zzz: ChatZZZ / ZZZEmbeddings; LI zzz: llamaindex_zzz ZZZ / ZZZEmbedding; "
-    "*: the ZZZ classes with an option set the way a proposed default would set it "
-    "(+aio: zzz_core's async_transport='aiohttp', through $ZZZ_ASYNC_TRANSPORT, or where zzz_core lacks it "
-    "http_async_client=openai.DefaultAioHttpClient(); +b64: encoding_format='base64' asked explicitly); "
+    "LC zzz: ChatZZZ / ZZZEmbeddings; LI zzz: llamaindex_zzz ZZZ / ZZZEmbedding, with their defaults (async calls "
+    "through aiohttp, which is installed here: async_transport='auto'); +httpx: the same with "
+    "async_transport='httpx', as where aiohttp is not installed; "
+    "*: the ZZZ classes with an option set explicitly (+b64: encoding_format='base64', today's default, asked); "
     "LC alone / LI alone: a LangChain BaseChatModel / LlamaIndex LLM that does no I/O at all, i.e. the framework's "
     "own cost, the floor under both the peer and the ZZZ class."
 )
 SLOT_OF = {
     "ChatOpenAI": "lc-peer", "OpenAIEmbeddings": "lc-peer", "OpenAILike": "li-peer", "OpenAILikeEmbedding": "li-peer",
     "ChatZZZ": "lc-zzz", "ZZZEmbeddings": "lc-zzz", "ZZZ": "li-zzz", "ZZZEmbedding": "li-zzz",
-    "ChatZZZ+aiohttp": "lc-zzz+aiohttp", "ZZZ+aiohttp": "li-zzz+aiohttp",
+    "ChatZZZ+httpx": "lc-zzz+httpx", "ZZZ+httpx": "li-zzz+httpx",
     "ZZZEmbeddings+b64": "lc-zzz+b64", "ZZZEmbedding+b64": "li-zzz+b64",
     "lc-null": "lc-frame", "li-null": "li-frame",
 }  # fmt: skip

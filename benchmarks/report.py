@@ -101,14 +101,6 @@ GOALS = [
 
 #: The same limits for the proposed changes, measured through public options of today's code.
 WHAT_IF = [
-    Goal("what-if ChatZZZ, aiohttp transport: 200 x ainvoke <= 0.3x ChatOpenAI, steady",
-         "conc.200.steady", "lc-zzz+aiohttp", "lc-peer", 0.3),
-    Goal("what-if ChatZZZ, aiohttp transport: 200 x ainvoke <= 0.3x ChatOpenAI, first burst",
-         "conc.200.first", "lc-zzz+aiohttp", "lc-peer", 0.3),
-    Goal("what-if ZZZ, aiohttp transport: 200 x achat <= 0.3x OpenAILike, steady",
-         "conc.200.steady", "li-zzz+aiohttp", "li-peer", 0.3),
-    Goal("what-if ZZZ, aiohttp transport: 200 x achat <= 0.3x OpenAILike, first burst",
-         "conc.200.first", "li-zzz+aiohttp", "li-peer", 0.3),
     Goal("what-if ZZZEmbeddings, base64 asked: 10,000 texts <= 0.8x OpenAIEmbeddings (sync)",
          "embed.10000.sync", "lc-zzz+b64", "lc-peer", 0.8),
     Goal("what-if ZZZEmbeddings, base64 asked: 10,000 texts <= 0.8x OpenAIEmbeddings (async)",
@@ -183,8 +175,8 @@ PEER_COLUMNS = [
     ("LI zzz ÷ oai raw", "li-zzz", "openai-raw"),
     ("oai parsed ÷ oai raw", "openai", "openai-raw"),
     ("oai raw+aio ÷ oai raw", "openai-raw-aiohttp", "openai-raw"),
-    ("LC zzz+aio* ÷ LC peer", "lc-zzz+aiohttp", "lc-peer"),
-    ("LI zzz+aio* ÷ LI peer", "li-zzz+aiohttp", "li-peer"),
+    ("LC zzz+httpx ÷ LC peer", "lc-zzz+httpx", "lc-peer"),
+    ("LI zzz+httpx ÷ LI peer", "li-zzz+httpx", "li-peer"),
     ("LC zzz+b64* ÷ LC peer", "lc-zzz+b64", "lc-peer"),
     ("LI zzz+b64* ÷ LI peer", "li-zzz+b64", "li-peer"),
 ]

@@ -59,6 +59,9 @@ class GatewaySettings(BaseModel):
     """Permit ``http://`` to a non-loopback host (the key then crosses the network in clear text)."""
     failover_cooldown: float = 60.0
     """Seconds a host that failed is passed over while a mirror works."""
+    async_transport: str | None = Field(default_factory=from_env("ZZZ_ASYNC_TRANSPORT", default=None))
+    """How async calls are carried: ``"auto"`` (default: aiohttp when installed, else httpx),
+    ``"aiohttp"`` (several times faster under hundreds of concurrent calls) or ``"httpx"``."""
     http_client: Any = Field(default=None, exclude=True)
     """An ``httpx2.Client`` (openai 3.x) or ``httpx.Client`` (openai 2.x)."""
     http_async_client: Any = Field(default=None, exclude=True)
@@ -96,10 +99,24 @@ class GatewaySettings(BaseModel):
             http_async_client=self.http_async_client,
             allow_insecure_http=self.allow_insecure_http,
             failover_cooldown=self.failover_cooldown,
+            async_transport=self.async_transport,
         )
         from zzz_core.gateway import Gateway  # loads openai: at construction, not at import
 
         self._gateway = Gateway.for_config(self._config)
+
+    async def aclose(self) -> None:
+        """Close the running event loop's connections now.
+
+        Optional: they are closed when the loop shuts down (``asyncio.run`` and
+        ``asyncio.Runner`` do that); call it before closing a loop by hand.
+        """
+        await self._gateway.aclose()
+
+    def close(self) -> None:
+        """Close the synchronous connection pool now (it is shared by every instance with
+        the same settings, and reopened on the next call)."""
+        self._gateway.close()
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
         # The Gateway (one connection pool, with its locks) and injected HTTP clients are

@@ -22,7 +22,7 @@ from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, Sec
 from zzz_core import ZZZConfig, build_embedding_request
 from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
-from ._config import connect, drop_secrets
+from ._config import ConnectionLifecycle, connect, drop_secrets
 
 __all__ = ["ZZZEmbedding"]
 
@@ -30,7 +30,7 @@ DEFAULT_EMBED_BATCH_SIZE = 100
 DEFAULT_MAX_CONCURRENCY = 4
 
 
-class ZZZEmbedding(BaseEmbedding):
+class ZZZEmbedding(ConnectionLifecycle, BaseEmbedding):
     """Embedding models behind the relay, batched by ``embed_batch_size``.
 
     Async calls run at most ``max_concurrency`` requests at once per event loop
@@ -61,6 +61,11 @@ class ZZZEmbedding(BaseEmbedding):
     http_client: Any | None = Field(default=None, exclude=True)
     async_http_client: Any | None = Field(default=None, exclude=True)
     allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
+    async_transport: str | None = Field(
+        default=None,
+        description="Async calls through 'aiohttp', 'httpx', or 'auto' (aiohttp when installed); "
+        "default $ZZZ_ASYNC_TRANSPORT, else 'auto'.",
+    )
     failover_cooldown: float = Field(
         default=60.0, description="Seconds a failed host is passed over while a mirror works."
     )

@@ -51,7 +51,7 @@ from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from . import _messages as M
 from . import _responses as R
 from . import _tools as T
-from ._config import connect, drop_secrets
+from ._config import ConnectionLifecycle, connect, drop_secrets
 from ._structured import StructuredOutputMixin
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ _CHAT_PARAMS = frozenset(inspect.signature(build_chat_request).parameters) - _BO
 _COMPLETION_PARAMS = frozenset(inspect.signature(build_completion_request).parameters) - _BODY_KEYS
 
 
-class ZZZ(StructuredOutputMixin, FunctionCallingLLM):
+class ZZZ(ConnectionLifecycle, StructuredOutputMixin, FunctionCallingLLM):
     """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay) for LlamaIndex.
 
     Any model name the relay serves works; what it can do (context window, tool
@@ -122,6 +122,11 @@ class ZZZ(StructuredOutputMixin, FunctionCallingLLM):
     )
     async_http_client: Any | None = Field(default=None, exclude=True, description="Likewise, an AsyncClient.")
     allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
+    async_transport: str | None = Field(
+        default=None,
+        description="Async calls through 'aiohttp', 'httpx', or 'auto' (aiohttp when installed); "
+        "default $ZZZ_ASYNC_TRANSPORT, else 'auto'.",
+    )
     failover_cooldown: float = Field(
         default=60.0, description="Seconds a failed host is passed over while a mirror works."
     )

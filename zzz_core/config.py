@@ -31,7 +31,7 @@ ENV_BASE_URL = "ZZZ_BASE_URL"
 ENV_GATEWAY = "ZZZ_GATEWAY"
 ENV_MIRRORS = "ZZZ_MIRRORS"
 ENV_ASYNC_TRANSPORT = "ZZZ_ASYNC_TRANSPORT"
-ASYNC_TRANSPORTS = ("httpx", "aiohttp")
+ASYNC_TRANSPORTS = ("auto", "aiohttp", "httpx")
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
@@ -63,9 +63,10 @@ class ZZZConfig(BaseModel):
     failover_cooldown: float = DEFAULT_FAILOVER_COOLDOWN
     """Seconds a host that failed is passed over while another host is healthy."""
     allow_insecure_http: bool = False
-    async_transport: str = "httpx"
-    """``"httpx"`` (the openai client's default pool) or ``"aiohttp"`` (openai's
-    ``DefaultAioHttpClient``: several times faster under hundreds of concurrent calls)."""
+    async_transport: str = "auto"
+    """How async requests are carried: ``"aiohttp"`` (openai's ``DefaultAioHttpClient``,
+    several times faster under hundreds of concurrent calls), ``"httpx"`` (the openai
+    client's default pool), or ``"auto"``: aiohttp when it is installed, else httpx."""
 
     @classmethod
     def resolve(
@@ -104,9 +105,11 @@ class ZZZConfig(BaseModel):
             failover_cooldown: Seconds a failed host is avoided while a mirror works.
             allow_insecure_http: Permit ``http://`` to a non-loopback host (sends the key
                 in clear text).
-            async_transport: ``"httpx"`` (default) or ``"aiohttp"`` for async calls; default
-                ``$ZZZ_ASYNC_TRANSPORT``.  ``"aiohttp"`` needs the ``aiohttp`` package (openai 3.x)
-                or ``openai[aiohttp]`` (2.x) and is ignored when ``http_async_client`` is given.
+            async_transport: ``"auto"`` (default: aiohttp when installed, else httpx),
+                ``"aiohttp"`` or ``"httpx"`` for async calls; default ``$ZZZ_ASYNC_TRANSPORT``.
+                aiohttp needs the ``aiohttp`` package (openai 3.x) or ``openai[aiohttp]``
+                (2.x); ``"aiohttp"`` refuses to run without it.  Ignored when
+                ``http_async_client`` is given.
 
         Raises:
             ConfigurationError: no key, a key that cannot work, an unknown preset, a bad URL.
@@ -149,7 +152,7 @@ class ZZZConfig(BaseModel):
             check_http_client(http_async_client, async_=True)
         if max_retries < 0:
             raise ConfigurationError("max_retries must be 0 or more (0 disables retries)")
-        async_transport = (async_transport or os.environ.get(ENV_ASYNC_TRANSPORT) or "httpx").strip().lower()
+        async_transport = (async_transport or os.environ.get(ENV_ASYNC_TRANSPORT) or "auto").strip().lower()
         if async_transport not in ASYNC_TRANSPORTS:
             raise ConfigurationError(f"async_transport must be one of {ASYNC_TRANSPORTS}; got {async_transport!r}")
         return cls(

@@ -77,23 +77,44 @@ class Transport:
     @property
     def sync_client(self) -> openai.OpenAI:
         if self._sync is None:
-            self._sync = openai.OpenAI(http_client=self.config.http_client, **self._client_kwargs())
+            http_client = self.config.http_client
+            if http_client is None:
+                http_client = openai.DefaultHttpxClient(verify=_compat.shared_ssl_context())
+            self._sync = openai.OpenAI(http_client=http_client, **self._client_kwargs())
         return self._sync
 
     @property
     def async_client(self) -> openai.AsyncOpenAI:
+        """The async client of the running event loop (the user's ``http_async_client``
+        is used on every loop; one of ours is built per loop, and closed with it)."""
         if self.config.http_async_client is not None:
-            loop_key = _GLOBAL_LOOP_KEY
-        else:
-            loop_key = asyncio.get_running_loop()
-        client = self._async.get(loop_key)  # type: ignore[arg-type]
-        if client is None:
-            http_client = self.config.http_async_client
-            if http_client is None and self.config.async_transport == "aiohttp":
-                http_client = _aiohttp_client()
-            client = openai.AsyncOpenAI(http_client=http_client, **self._client_kwargs())
-            self._async[loop_key] = client  # type: ignore[index]
+            client = self._async.get(_GLOBAL_LOOP_KEY)  # type: ignore[arg-type]
+            if client is None:
+                client = openai.AsyncOpenAI(http_client=self.config.http_async_client, **self._client_kwargs())
+                self._async[_GLOBAL_LOOP_KEY] = client  # type: ignore[index]
+            return client
+        loop = asyncio.get_running_loop()
+        client = self._async.get(loop)
+        if client is None or client.is_closed():
+            self._forget_closed_loops()
+            client = openai.AsyncOpenAI(http_client=self._new_async_http_client(), **self._client_kwargs())
+            self._async[loop] = client
+            _close_when_loop_shuts_down(self._async, loop, client)
         return client
+
+    def _new_async_http_client(self) -> Any:
+        kind = self.config.async_transport
+        if kind != "httpx":
+            client = _aiohttp_client(required=kind == "aiohttp")
+            if client is not None:
+                return client
+        return openai.DefaultAsyncHttpxClient(verify=_compat.shared_ssl_context())
+
+    def _forget_closed_loops(self) -> None:
+        # A loop closed without shutdown_asyncgens() (loop.close() by hand) never ran our
+        # closer; drop its client so it does not pin the loop and its sockets forever.
+        for loop in [lp for lp in self._async if isinstance(lp, asyncio.AbstractEventLoop) and lp.is_closed()]:
+            self._async.pop(loop, None)
 
     # -- non-streaming -------------------------------------------------------
 
@@ -120,7 +141,7 @@ class Transport:
             except E.ZZZError as exc:
                 failure = exc
             except _compat.TransportError as exc:  # body read failed mid-way
-                failure = error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException))
+                failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
                 return payload, _host(host)
@@ -151,7 +172,7 @@ class Transport:
             except E.ZZZError as exc:
                 failure = exc
             except _compat.TransportError as exc:  # body read failed mid-way
-                failure = error_map.from_transport(exc, ctx, timed_out=isinstance(exc, _compat.TimeoutException))
+                failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
                 return payload, _host(host)
@@ -187,13 +208,17 @@ class Transport:
                         broken: E.ZZZError | None = None
                         try:
                             for data in response.iter_bytes():
-                                chunks, done = self._feed(decoder.feed(data), sink, ctx)
+                                chunks, done, failure = self._feed_read(decoder.feed(data), sink, ctx)
                                 yield from chunks
+                                if failure is not None:
+                                    raise failure
                                 if done:
                                     break
                             if not done:
-                                chunks, done = self._feed(decoder.flush(), sink, ctx)
+                                chunks, done, failure = self._feed_read(decoder.flush(), sink, ctx)
                                 yield from chunks
+                                if failure is not None:
+                                    raise failure
                         except _compat.TransportError as exc:
                             broken = self._broken(exc, sink, ctx)
                         if broken is not None:
@@ -230,15 +255,19 @@ class Transport:
                         broken: E.ZZZError | None = None
                         try:
                             async for data in response.aiter_bytes():
-                                chunks, done = self._feed(decoder.feed(data), sink, ctx)
+                                chunks, done, failure = self._feed_read(decoder.feed(data), sink, ctx)
                                 for chunk in chunks:
                                     yield chunk
+                                if failure is not None:
+                                    raise failure
                                 if done:
                                     break
                             if not done:
-                                chunks, done = self._feed(decoder.flush(), sink, ctx)
+                                chunks, done, failure = self._feed_read(decoder.flush(), sink, ctx)
                                 for chunk in chunks:
                                     yield chunk
+                                if failure is not None:
+                                    raise failure
                         except _compat.TransportError as exc:
                             broken = self._broken(exc, sink, ctx)
                         if broken is not None:
@@ -258,12 +287,33 @@ class Transport:
     # -- shared per-event logic (pure, used by both loops) -------------------
 
     @staticmethod
-    def _feed(events: list[Any], sink: StreamSink, ctx: ErrorContext) -> tuple[list[Any], bool]:
-        """Turn the SSE events of one network read into chunks; True once ``[DONE]`` arrives.
+    def _feed_read(
+        events: list[Any], sink: StreamSink, ctx: ErrorContext
+    ) -> tuple[list[Any], bool, E.ZZZError | None]:
+        """:meth:`_feed`, with the error returned beside the chunks decoded before it.
+
+        One network read can carry content and then an error event (aiohttp reads
+        whatever is buffered); the caller hands that content over before raising, so
+        ``partial_content`` and what the user received agree.
+        """
+        out: list[Any] = []
+        try:
+            _, done = Transport._feed(events, sink, ctx, out)
+        except E.ZZZError as exc:
+            return out, True, exc
+        return out, done, None
+
+    @staticmethod
+    def _feed(
+        events: list[Any], sink: StreamSink, ctx: ErrorContext, out: list[Any] | None = None
+    ) -> tuple[list[Any], bool]:
+        """Turn the SSE events of one network read into chunks (appended to ``out``);
+        True once ``[DONE]`` arrives.
 
         Raises the normalized error for an ``event: error`` or an error frame.
         """
-        out: list[Any] = []
+        if out is None:
+            out = []
         for event in events:
             data = event.data
             if data == "[DONE]":
@@ -305,7 +355,7 @@ class Transport:
         return tail
 
     def _broken(self, exc: BaseException, sink: StreamSink, ctx: ErrorContext) -> E.ZZZError:
-        if isinstance(exc, _compat.TimeoutException) and not sink.delivered:
+        if _timed_out(exc) and not sink.delivered:
             return error_map.from_transport(exc, ctx, timed_out=True)
         return error_map.interrupted(
             ctx,
@@ -334,10 +384,8 @@ class Transport:
             )
         except openai.APIStatusError as exc:
             err = self._status_error(exc, ctx)
-        except openai.APITimeoutError as exc:
-            err = error_map.from_transport(_root(exc), ctx, timed_out=True)
-        except openai.APIConnectionError as exc:
-            err = error_map.from_transport(_root(exc), ctx, timed_out=False)
+        except openai.APIConnectionError as exc:  # APITimeoutError included
+            err = error_map.from_transport(_root(exc), ctx, timed_out=_sdk_timed_out(exc))
         # Raised outside the except clauses: ``raise … from None`` would still keep the
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
@@ -350,10 +398,8 @@ class Transport:
             return await client.post(host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM})
         except openai.APIStatusError as exc:
             err = self._status_error(exc, ctx)
-        except openai.APITimeoutError as exc:
-            err = error_map.from_transport(_root(exc), ctx, timed_out=True)
-        except openai.APIConnectionError as exc:
-            err = error_map.from_transport(_root(exc), ctx, timed_out=False)
+        except openai.APIConnectionError as exc:  # APITimeoutError included
+            err = error_map.from_transport(_root(exc), ctx, timed_out=_sdk_timed_out(exc))
         # Raised outside the except clauses: ``raise … from None`` would still keep the
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
@@ -404,29 +450,63 @@ class Transport:
         )
 
     def close(self) -> None:
-        if self._sync is not None:
-            self._sync.close()
+        """Close the synchronous pool; the next sync call opens a new one."""
+        client, self._sync = self._sync, None
+        if client is not None:
+            client.close()
 
     async def aclose(self) -> None:
         """Close the async client of the running event loop (call before the loop ends)."""
         loop_key = _GLOBAL_LOOP_KEY if self.config.http_async_client is not None else asyncio.get_running_loop()
         client = self._async.pop(loop_key, None)  # type: ignore[call-overload]
         if client is not None:
-            await client.close()
+            closer = getattr(client, "_zzz_closer", None)
+            await (closer.aclose() if closer is not None else client.close())
 
 
 _GLOBAL_LOOP_KEY = type("_AnyLoop", (), {})()
 
 
-def _aiohttp_client() -> Any:
-    """openai's aiohttp-backed client, or a clear error saying what to install."""
+def _aiohttp_client(*, required: bool) -> Any:
+    """openai's aiohttp-backed client; when it is not installed, ``None`` (``"auto"``) or
+    a clear error saying what to install (``"aiohttp"``)."""
     try:
-        return openai.DefaultAioHttpClient()
+        return openai.DefaultAioHttpClient(verify=_compat.shared_ssl_context())
     except RuntimeError as exc:
+        if not required:
+            return None
         raise E.ConfigurationError(
             "async_transport='aiohttp' needs aiohttp: pip install aiohttp (openai 3.x) "
             "or pip install 'openai[aiohttp]' (openai 2.x)"
         ) from exc
+
+
+def _close_when_loop_shuts_down(registry: Any, loop: asyncio.AbstractEventLoop, client: Any) -> None:
+    """Close ``client`` when ``loop`` shuts down (``asyncio.run``, ``asyncio.Runner``,
+    pytest-asyncio), so that a script that never calls ``aclose()`` leaks no socket, and
+    aiohttp has no unclosed session to complain about.
+
+    The hook is the one the standard library offers: a loop finalizes the async
+    generators it has seen in ``shutdown_asyncgens()`` before it closes.  This one waits
+    at its first ``yield`` until then; it is started here, synchronously, which registers
+    it with the running loop.  The registry holds it: the loop only keeps a weak reference.
+    """
+
+    async def closer() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if registry.get(loop) is client:
+                registry.pop(loop, None)
+            await client.close()
+
+    gen = closer()
+    step = gen.__anext__()  # the running loop's first-iteration hook sees the generator here
+    try:
+        step.send(None)
+    except StopIteration:
+        pass
+    client._zzz_closer = gen  # type: ignore[attr-defined]  # lives exactly as long as the client
 
 
 def _is_event_stream(response: Any) -> bool:
@@ -450,6 +530,28 @@ def _loads_or_text(data: str) -> Any:
         return json.loads(data)
     except ValueError:
         return data
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether an HTTP-level failure is a timeout rather than a refused or broken connection.
+
+    openai's aiohttp transport maps every ``aiohttp.ClientConnectionError`` (a refused
+    connection, a server that hung up) to ``ConnectTimeout``; the aiohttp exception it
+    keeps as ``__cause__`` says what really happened.
+    """
+    if not isinstance(exc, _compat.TimeoutException):
+        return False
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("aiohttp"):
+        return isinstance(cause, (TimeoutError, asyncio.TimeoutError))
+    return True
+
+
+def _sdk_timed_out(exc: openai.APIConnectionError) -> bool:
+    cause = exc.__cause__
+    if cause is None:
+        return isinstance(exc, openai.APITimeoutError)
+    return _timed_out(cause)
 
 
 def _root(exc: BaseException) -> BaseException:

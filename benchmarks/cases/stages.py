@@ -59,7 +59,7 @@ def _stream_stages() -> list[tuple[str, str, Callable[[], Callable[[], Any]]]]:
         from zzz_core.transport import Transport
 
         d, a, ctx = SSEDecoder(), ChatStreamAssembler(), ErrorContext(host="h")
-        return lambda: Transport._feed(d.feed(EVENT), a, ctx)
+        return lambda: Transport._feed_read(d.feed(EVENT), a, ctx)
 
     def chunk() -> Any:
         from zzz_core.decode import ChatStreamAssembler
@@ -105,7 +105,7 @@ def _stream_stages() -> list[tuple[str, str, Callable[[], Callable[[], Any]]]]:
         ("json.loads of one event", "floor", lambda: lambda: json.loads(EVENT[6:-2])),
         ("SSEDecoder.feed (one event, fast path)", "zzz_core", sse),
         ("ChatStreamAssembler.feed", "zzz_core", assembler),
-        ("Transport._feed = SSE + json.loads + error check + assembler", "zzz_core", transport_feed),
+        ("Transport._feed_read = SSE + json.loads + error check + assembler", "zzz_core", transport_feed),
         ("StreamConverter.chunk: ChatChunk -> ChatGenerationChunk", "langchain_zzz", lc_converter),
         ("  of which AIMessageChunk + ChatGenerationChunk alone", "langchain_core", lc_message),
         ("ChatStreamState.feed: ChatChunk -> ChatResponse", "llamaindex_zzz", li_state),

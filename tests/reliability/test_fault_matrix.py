@@ -25,6 +25,7 @@ Retry waits are recorded, never slept (``sleeps`` fixture); the backoff is 0 exc
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import re
@@ -325,6 +326,20 @@ SURFACES: list[Surface] = [
         lambda engine, got: engine.query(QUESTION).response, needs_index=True,
     ),  # fmt: skip
 ]
+
+
+def _over_httpx(surface: Surface) -> Surface:
+    """The same async surface with ``async_transport="httpx"``: where aiohttp is installed
+    the default (``"auto"``) sends async calls through it, and both must behave alike."""
+
+    def make(kw: dict[str, Any], index: Any) -> Any:
+        return surface.make({**kw, "async_transport": "httpx"}, index)
+
+    return dataclasses.replace(surface, id=f"{surface.id}[httpx]", make=make)
+
+
+_ASYNC_SURFACES = [s for s in SURFACES if inspect.iscoroutinefunction(s.call)]
+SURFACES += [_over_httpx(s) for s in _ASYNC_SURFACES]
 
 CELLS = [
     pytest.param(fault, surface, id=f"{fault.id}-{surface.id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -180,3 +181,43 @@ def test_garbage_never_raises_and_is_split_invariant(raw, cuts) -> None:  # type
     whole = decode_all([raw])
     assert all(isinstance(e.data, str) for e in whole)
     assert decode_all(split_at(raw, cuts)) == whole
+
+
+def test_content_read_with_an_error_event_is_handed_over_first():
+    """One network read can carry content and then an error event (aiohttp hands over
+    whatever is buffered): the content comes back with the error, to be yielded first."""
+    from zzz_core import errors as E
+    from zzz_core.decode import ChatStreamAssembler
+    from zzz_core.error_map import ErrorContext
+    from zzz_core.sse import SSEDecoder
+    from zzz_core.transport import Transport
+
+    raw = (
+        b'data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+        b'data: {"choices":[{"index":0,"delta":{"content":"lo"}}]}\n\n'
+        b'data: {"code":1001,"msg":"\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3"}\n\n'
+    )
+    sink = ChatStreamAssembler()
+    chunks, done, failure = Transport._feed_read(SSEDecoder().feed(raw), sink, ErrorContext(host="h"))
+    assert "".join(c.content for c in chunks) == "Hello"
+    assert isinstance(failure, E.InsufficientBalanceError) and done
+    assert sink.content_so_far() == "Hello"
+
+
+def test_aiohttp_connection_errors_are_not_timeouts():
+    """openai's aiohttp transport reports a refused or dropped connection as ConnectTimeout;
+    the aiohttp exception underneath decides."""
+    aiohttp = pytest.importorskip("aiohttp")
+    from zzz_core import _compat
+    from zzz_core.transport import _timed_out
+
+    def mapped(cause: BaseException | None) -> BaseException:
+        exc = _compat.http.ConnectTimeout("mapped")
+        exc.__cause__ = cause
+        return exc
+
+    assert _timed_out(mapped(None))
+    assert _timed_out(mapped(aiohttp.ServerTimeoutError("slow")))
+    assert not _timed_out(mapped(aiohttp.ServerDisconnectedError()))
+    assert not _timed_out(mapped(aiohttp.ClientConnectionError("refused")))
+    assert not _timed_out(_compat.http.ConnectError("refused"))
