@@ -15,8 +15,22 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError('langchain_zzz needs LangChain: pip install "zzz-relay[langchain]"') from exc
 
+from typing import TYPE_CHECKING, Any
+
 from .chat_models import ChatZZZ
 from .embeddings import ZZZEmbeddings
-from .llms import ZZZ
+
+if TYPE_CHECKING:
+    from .llms import ZZZ
 
 __all__ = ["ChatZZZ", "ZZZ", "ZZZEmbeddings"]
+
+
+def __getattr__(name: str) -> Any:
+    # The completions model is loaded on first use: its base class brings
+    # langchain_core's BaseLLM with yaml and tenacity, which chat users never need.
+    if name == "ZZZ":
+        from .llms import ZZZ
+
+        return ZZZ
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -267,7 +267,8 @@ def to_chat_result(result: ZZZChatResult, model: str) -> ChatResult:
 class StreamConverter:
     """Turns the ChatChunks of one streamed call into LangChain chunks.
 
-    Usage, finish reason and the response's metadata go on one final chunk
+    Usage, finish reason and the response's metadata (``model_provider`` included)
+    go on one final chunk
     (``chunk_position="last"``) built from the stream's aggregate, so merged
     chunks count usage once and never concatenate ``model_name``.  A tool call
     that never received an id gets the aggregate's on that final chunk.
@@ -288,9 +289,10 @@ class StreamConverter:
             if d.id:
                 self._ids.add(d.index)
             calls.append(tool_call_chunk(name=d.name, args=d.arguments, id=d.id, index=d.index))
-        meta: dict[str, Any] = {"model_provider": PROVIDER}
-        if c.logprobs:
-            meta["logprobs"] = c.logprobs
+        # model_provider goes on the final chunk only (the merged message gets it from
+        # there): LangChain keeps every chunk of a stream for its callbacks, and a dict per
+        # chunk is a fifth of the memory a 100,000-chunk stream holds.
+        meta: dict[str, Any] = {"logprobs": c.logprobs} if c.logprobs else {}
         message = AIMessageChunk(
             content=c.content, additional_kwargs=extra, tool_call_chunks=calls, response_metadata=meta, id=c.id
         )

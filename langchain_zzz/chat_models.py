@@ -30,7 +30,6 @@ from . import _retype as errors
 from ._messages import StreamConverter, to_chat_result, to_openai_messages
 from ._settings import GatewaySettings, ModelIdentity
 from ._tokens import estimate_messages, estimate_tokens
-from ._tools import format_tool, structured_output
 
 #: Sampling and output fields of ChatZZZ, sent through build_chat_request (None = not sent).
 _FIELD_PARAMS = (
@@ -248,6 +247,8 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
             zzz_core.InvalidInputError: (a ``ValueError``) a tool name the API cannot
                 take, or a ``tool_choice`` naming no bound tool.
         """
+        from ._tools import format_tool  # output parsers and schema helpers: loaded by the first user
+
         formatted = [format_tool(t, strict) for t in tools]
         choice = normalize_tool_choice(tool_choice, formatted)
         if choice is not None:
@@ -279,6 +280,8 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
             strict: OpenAI strict mode (not with ``json_mode``).
             **kwargs: Further call arguments to bind.
         """
+        from ._tools import structured_output
+
         return structured_output(
             self, schema, method=method or self._zzz_profile.structured_output_method,
             include_raw=include_raw, strict=strict, **kwargs,

@@ -165,7 +165,7 @@ class ChatStreamState:
     followed.  The sync and async loops of ``ZZZ`` both drive this one class.
     """
 
-    __slots__ = ("_calls", "_content", "_finish", "_id", "_last", "_model", "_reasoning", "_usage")
+    __slots__ = ("_calls", "_content", "_finish", "_id", "_model", "_reasoning", "_sent", "_usage")
 
     def __init__(self) -> None:
         self._content = ""
@@ -175,7 +175,7 @@ class ChatStreamState:
         self._id: str | None = None
         self._model: str | None = None
         self._finish: str | None = None
-        self._last: tuple[Any, ...] | None = None
+        self._sent = False
 
     def feed(self, chunk: ChatChunk) -> ChatResponse | None:
         """The response for one chunk, or None when the chunk carries nothing."""
@@ -204,8 +204,10 @@ class ChatStreamState:
                 call[3] = parse_partial_json(call[2]) or {}
         if not (chunk.content or chunk.reasoning or chunk.tool_calls or chunk.usage or chunk.finish_reason):
             return None
-        calls = [(c[0], c[1], c[3], c[2]) for _, c in sorted(self._calls.items())]
-        self._last = (self._content, self._reasoning.strip(), calls)
+        calls = self._streamed_calls()
+        # Nothing else may hold self._content: ``+=`` then grows it in place (CPython
+        # reuses a string only it references), and a long stream stays linear.
+        self._sent = True
         extra = usage_kwargs(self._usage)
         if chunk.reasoning:
             extra["thinking_delta"] = chunk.reasoning
@@ -224,7 +226,7 @@ class ChatStreamState:
         choice = next((c for c in result.choices if c.index == 0), None) or ChatChoice()
         calls = _final_calls(choice.tool_calls)
         final = (choice.content or "", choice.reasoning or "", calls)
-        if self._last is not None and final == self._last:
+        if self._sent and final == (self._content, self._reasoning.strip(), self._streamed_calls()):
             return None
         self._usage = self._usage or result.usage
         return ChatResponse(
@@ -233,6 +235,9 @@ class ChatStreamState:
             delta="",
             additional_kwargs=usage_kwargs(self._usage),
         )
+
+    def _streamed_calls(self) -> list[tuple[Any, ...]]:
+        return [(c[0], c[1], c[3], c[2]) for _, c in sorted(self._calls.items())]
 
     def _reasoning_tokens(self) -> int | None:
         return self._usage.reasoning_tokens if self._usage is not None else None

@@ -5,8 +5,8 @@ answer 400 to the field): it is **never sent as false** and sent as ``true`` onl
 when the caller allows parallel calls (``allow_parallel_tool_calls=True``, which
 ``FunctionAgent`` passes by default) *and* the model's profile says it makes
 parallel calls.  Without the field the API default applies (parallel allowed), so
-when parallel calls are not allowed the non-streamed response is cut to its first
-tool call instead (``force_single_tool_call``).  To send the field anyway, pass
+when parallel calls are not allowed the response is cut to its first tool call
+instead (``force_single_tool_call``; for streams, every streamed response).  To send the field anyway, pass
 ``parallel_tool_calls=`` per call or in ``additional_kwargs``.
 
 ``tool_choice`` is sent only when asked for: ``tool_choice=`` (``"auto"``,
@@ -17,7 +17,7 @@ tool call instead (``force_single_tool_call``).  To send the field anyway, pass
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
@@ -127,3 +127,16 @@ def force_single_tool_call(response: ChatResponse) -> ChatResponse:
     if isinstance(legacy, list) and len(legacy) > 1:
         message.additional_kwargs["tool_calls"] = legacy[:1]
     return response
+
+
+def single_tool_call_stream(responses: Iterator[ChatResponse]) -> Iterator[ChatResponse]:
+    """A streamed tool turn cut to its first call, response by response (llama-index-core
+    validates only non-streamed tool responses)."""
+    for response in responses:
+        yield force_single_tool_call(response)
+
+
+async def asingle_tool_call_stream(responses: AsyncIterator[ChatResponse]) -> AsyncIterator[ChatResponse]:
+    """Async twin of :func:`single_tool_call_stream`."""
+    async for response in responses:
+        yield force_single_tool_call(response)

@@ -392,6 +392,41 @@ class ZZZ(ConnectionLifecycle, StructuredOutputMixin, FunctionCallingLLM):
             **kwargs,
         )
 
+    def stream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseGen:
+        """Stream a tool turn; without ``allow_parallel_tool_calls`` every response carries
+        at most the first tool call, as a non-streamed one does."""
+        responses = super().stream_chat_with_tools(
+            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
+        )  # fmt: skip
+        return responses if allow_parallel_tool_calls else T.single_tool_call_stream(responses)
+
+    async def astream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseAsyncGen:
+        """Async twin of :meth:`stream_chat_with_tools`."""
+        responses = await super().astream_chat_with_tools(
+            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
+        )  # fmt: skip
+        return responses if allow_parallel_tool_calls else T.asingle_tool_call_stream(responses)
+
     def _validate_chat_with_tools_response(
         self,
         response: ChatResponse,

@@ -116,11 +116,42 @@ def parse_chat_response(payload: dict[str, Any], host: str | None = None) -> Cha
     )
 
 
+class TextParts:
+    """The text pieces of one stream, joined into a block every 1,024 pieces.
+
+    A str per piece costs ~50 bytes of header on top of its few characters; joining
+    in blocks keeps memory near the text's own size, and the work linear.
+    """
+
+    __slots__ = ("_blocks", "_parts")
+
+    BLOCK = 1024
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._parts: list[str] = []
+
+    def append(self, text: str) -> None:
+        parts = self._parts
+        parts.append(text)
+        if len(parts) >= self.BLOCK:
+            self._blocks.append("".join(parts))
+            parts.clear()
+
+    def __bool__(self) -> bool:
+        return bool(self._parts or self._blocks)
+
+    def text(self) -> str:
+        if not self._blocks:
+            return "".join(self._parts)
+        return "".join(self._blocks) + "".join(self._parts)
+
+
 class _Choice:
     __slots__ = ("content", "finish", "logprobs")
 
     def __init__(self) -> None:
-        self.content: list[str] = []
+        self.content = TextParts()
         self.logprobs: list[Any] = []
         self.finish: str | None = None
 
@@ -130,7 +161,7 @@ class _ChatChoice(_Choice):
 
     def __init__(self) -> None:
         super().__init__()
-        self.reasoning: list[str] = []
+        self.reasoning = TextParts()
         self.refusal: list[str] = []
         self.role: str | None = None
         self.think: ThinkSplitter | None = ThinkSplitter()  # dropped once it passes text through
@@ -176,7 +207,7 @@ class _StreamBase:
     def content_so_far(self, index: int = 0) -> str:
         """The text delivered so far for a choice (joined on demand)."""
         st = self._choices.get(index)
-        return "".join(st.content) if st is not None else ""
+        return st.content.text() if st is not None else ""
 
     def _header(self, payload: dict[str, Any]) -> tuple[str | None, str | None, Usage | None]:
         """Record id/model/created; return (id, model, usage to deliver with this event)."""
@@ -330,8 +361,8 @@ class ChatStreamAssembler(_StreamBase):
             ChatChoice(
                 index=index,
                 role=st.role or "assistant",
-                content="".join(st.content) if st.content else None,
-                reasoning="".join(st.reasoning).strip() or None,
+                content=st.content.text() if st.content else None,
+                reasoning=st.reasoning.text().strip() or None,
                 tool_calls=st.tools.finish() if st.tools is not None else [],
                 finish_reason=st.finish,
                 logprobs=_merge_logprobs(st.logprobs),
@@ -438,7 +469,7 @@ class CompletionStreamAssembler(_StreamBase):
         """
         self.finish()
         choices = [
-            CompletionChoice(index, "".join(st.content), st.finish, _merge_logprobs(st.logprobs))
+            CompletionChoice(index, st.content.text(), st.finish, _merge_logprobs(st.logprobs))
             for index, st in sorted(self._choices.items())
         ]
         return CompletionResult(choices=choices, id=self._id, model=self._model, usage=self._usage, host=host)

@@ -29,3 +29,21 @@ def test_constructing_a_model_loads_it():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "True"
+
+
+def test_chat_users_do_not_load_completions_or_tool_helpers():
+    code = (
+        "import sys, langchain_zzz; from langchain_zzz import ChatZZZ; "
+        "print(sorted(m for m in ('langchain_zzz.llms', 'langchain_zzz._tools') if m in sys.modules)); "
+        "from langchain_zzz import ZZZ; print(ZZZ.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[]", "langchain_zzz.llms"]
+
+
+def test_unknown_names_are_attribute_errors():
+    import langchain_zzz
+
+    with pytest.raises(AttributeError, match="ChatOpenAI"):
+        langchain_zzz.ChatOpenAI  # noqa: B018
+    assert "ZZZ" in langchain_zzz.__all__

@@ -64,3 +64,21 @@ def test_chat_with_tools_single_call_unless_parallel(sim, make_llm):
 def test_predict_and_call(make_llm):
     out = make_llm("deepseek-chat").predict_and_call(TOOLS, user_msg="What is get_time for Rome?")
     assert out.sources[0].tool_name == "get_time" and out.response == "Rome"
+
+
+def test_stream_chat_with_tools_single_call_unless_parallel(sim, make_llm):
+    """A streamed tool turn is cut to its first call, like a non-streamed one."""
+    llm = make_llm("gpt-4o-mini")
+    responses = list(llm.stream_chat_with_tools(TOOLS, user_msg=ASK))
+    assert "parallel_tool_calls" not in sim.requests[-1].body
+    assert all(len(_selections(llm, r)) <= 1 for r in responses)
+    assert _selections(llm, responses[-1]) == EXPECTED[:1]
+    assert len(responses[-1].message.additional_kwargs["tool_calls"]) == 1
+
+
+async def test_astream_chat_with_tools_single_call_unless_parallel(make_llm):
+    llm = make_llm("gpt-4o-mini")
+    gen = await llm.astream_chat_with_tools(TOOLS, user_msg=ASK)
+    responses = [r async for r in gen]
+    assert all(len(_selections(llm, r)) <= 1 for r in responses)
+    assert _selections(llm, responses[-1]) == EXPECTED[:1]
