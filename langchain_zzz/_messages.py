@@ -283,20 +283,25 @@ class StreamConverter:
     def chunk(self, c: ChatChunk) -> ChatGenerationChunk | None:
         if c.index != 0 or not (c.content or c.reasoning or c.tool_calls or c.logprobs):
             return None
-        extra = {"reasoning_content": c.reasoning} if c.reasoning else {}
-        calls = []
-        for d in c.tool_calls:
-            if d.id:
-                self._ids.add(d.index)
-            calls.append(tool_call_chunk(name=d.name, args=d.arguments, id=d.id, index=d.index))
-        # model_provider goes on the final chunk only (the merged message gets it from
-        # there): LangChain keeps every chunk of a stream for its callbacks, and a dict per
-        # chunk is a fifth of the memory a 100,000-chunk stream holds.
-        meta: dict[str, Any] = {"logprobs": c.logprobs} if c.logprobs else {}
-        message = AIMessageChunk(
-            content=c.content, additional_kwargs=extra, tool_call_chunks=calls, response_metadata=meta, id=c.id
-        )
-        return ChatGenerationChunk(message=message)
+        # LangChain keeps every chunk of a stream until it ends, so a chunk carries only
+        # what it has: model_provider goes on the final chunk (the merged message gets it
+        # from there), and empty fields are left to their defaults (each field passed
+        # grows the model's fields-set; past five it is a 700-byte set per chunk).
+        fields: dict[str, Any] = {"content": c.content}
+        if c.id:
+            fields["id"] = c.id
+        if c.reasoning:
+            fields["additional_kwargs"] = {"reasoning_content": c.reasoning}
+        if c.tool_calls:
+            calls = []
+            for d in c.tool_calls:
+                if d.id:
+                    self._ids.add(d.index)
+                calls.append(tool_call_chunk(name=d.name, args=d.arguments, id=d.id, index=d.index))
+            fields["tool_call_chunks"] = calls
+        if c.logprobs:
+            fields["response_metadata"] = {"logprobs": c.logprobs}
+        return ChatGenerationChunk(message=AIMessageChunk(**fields))
 
     def last(self, result: ZZZChatResult) -> ChatGenerationChunk:
         choice = result.choices[0] if result.choices else None

@@ -213,12 +213,20 @@ class _StreamBase:
         """Record id/model/created; return (id, model, usage to deliver with this event)."""
         pid = payload.get("id") or None
         model = payload.get("model") or None
-        if self._id is None and pid is not None:
-            self._id = pid
+        # Every event repeats id and model; the chunks share the first string object
+        # instead of each keeping its own copy (frameworks keep every chunk of a stream).
+        if pid is not None:
+            if self._id is None:
+                self._id = pid
+            elif pid == self._id:
+                pid = self._id
         if self._created is None:
             self._created = _int_or_none(payload.get("created"))
         if model is not None:
-            self._model = model
+            if model == self._model:
+                model = self._model
+            else:
+                self._model = model
         raw_usage = payload.get("usage")
         if not raw_usage:
             return pid, model, None

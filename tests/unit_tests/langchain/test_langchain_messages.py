@@ -196,3 +196,21 @@ def test_stream_converter_skips_empty_chunks() -> None:
     assert conv.chunk(ChatChunk(index=1, content="other choice")) is None
     gen = conv.chunk(ChatChunk(tool_calls=[ToolCallDelta(0, "c", "f", "")]))
     assert gen is not None and gen.message.tool_call_chunks[0]["id"] == "c"
+
+
+def test_stream_chunks_carry_only_what_they_have():
+    """LangChain keeps every chunk of a stream: a text chunk sets content and id only (each
+    field set grows the model's fields-set), and all chunks share one id string."""
+    asm = ChatStreamAssembler()
+    conv = StreamConverter("gpt-4o-mini")
+    events = [
+        {"id": "chatcmpl-" + "x" * 20, "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"content": w}}]}
+        for w in ("a", "b")
+    ]
+    first, second = (conv.chunk(asm.feed(e)[0]).message for e in events)
+    assert first.model_fields_set == second.model_fields_set == {"content", "id"}
+    assert first.id is second.id
+    assert first.response_metadata == {} and first.additional_kwargs == {} and first.tool_call_chunks == []
+    last = conv.last(asm.result()).message
+    assert last.response_metadata["model_provider"] == "zzz"
+    assert (first + second + last).response_metadata["model_provider"] == "zzz"
