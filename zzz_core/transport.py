@@ -287,9 +287,7 @@ class Transport:
     # -- shared per-event logic (pure, used by both loops) -------------------
 
     @staticmethod
-    def _feed_read(
-        events: list[Any], sink: StreamSink, ctx: ErrorContext
-    ) -> tuple[list[Any], bool, E.ZZZError | None]:
+    def _feed_read(events: list[Any], sink: StreamSink, ctx: ErrorContext) -> tuple[list[Any], bool, E.ZZZError | None]:
         """:meth:`_feed`, with the error returned beside the chunks decoded before it.
 
         One network read can carry content and then an error event (aiohttp reads
