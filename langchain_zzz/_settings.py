@@ -109,7 +109,9 @@ class GatewaySettings(BaseModel):
         """Close the running event loop's connections now.
 
         Optional: they are closed when the loop shuts down (``asyncio.run`` and
-        ``asyncio.Runner`` do that); call it before closing a loop by hand.
+        ``asyncio.Runner`` do that); call it before closing a loop by hand.  The pool
+        is shared by every instance with the same settings: calls in flight on this
+        loop lose it.  A user-supplied ``http_async_client`` is left open.
         """
         await self._gateway.aclose()
 

@@ -205,8 +205,8 @@ class ChatStreamState:
         if not (chunk.content or chunk.reasoning or chunk.tool_calls or chunk.usage or chunk.finish_reason):
             return None
         calls = self._streamed_calls()
-        # Nothing else may hold self._content: ``+=`` then grows it in place (CPython
-        # reuses a string only it references), and a long stream stays linear.
+        # No copy of the text so far is kept besides self._content (the responses hold it
+        # too, so each ``+=`` copies it: LlamaIndex's cumulative-content contract).
         self._sent = True
         extra = usage_kwargs(self._usage)
         if chunk.reasoning:

@@ -113,8 +113,11 @@ class Transport:
     def _forget_closed_loops(self) -> None:
         # A loop closed without shutdown_asyncgens() (loop.close() by hand) never ran our
         # closer; drop its client so it does not pin the loop and its sockets forever.
-        for loop in [lp for lp in self._async if isinstance(lp, asyncio.AbstractEventLoop) and lp.is_closed()]:
-            self._async.pop(loop, None)
+        # keyrefs() copies the keys atomically: other threads' loops add and drop entries.
+        for ref in self._async.keyrefs():
+            loop = ref()
+            if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed():
+                self._async.pop(loop, None)
 
     # -- non-streaming -------------------------------------------------------
 
@@ -383,7 +386,7 @@ class Transport:
         except openai.APIStatusError as exc:
             err = self._status_error(exc, ctx)
         except openai.APIConnectionError as exc:  # APITimeoutError included
-            err = error_map.from_transport(_root(exc), ctx, timed_out=_sdk_timed_out(exc))
+            err = error_map.from_transport(_shown(exc), ctx, timed_out=_sdk_timed_out(exc))
         # Raised outside the except clauses: ``raise … from None`` would still keep the
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
@@ -397,7 +400,7 @@ class Transport:
         except openai.APIStatusError as exc:
             err = self._status_error(exc, ctx)
         except openai.APIConnectionError as exc:  # APITimeoutError included
-            err = error_map.from_transport(_root(exc), ctx, timed_out=_sdk_timed_out(exc))
+            err = error_map.from_transport(_shown(exc), ctx, timed_out=_sdk_timed_out(exc))
         # Raised outside the except clauses: ``raise … from None`` would still keep the
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
@@ -448,15 +451,21 @@ class Transport:
         )
 
     def close(self) -> None:
-        """Close the synchronous pool; the next sync call opens a new one."""
+        """Close the synchronous pool; the next sync call opens a new one.
+
+        A user-supplied ``http_client`` is left open: its owner closes it."""
         client, self._sync = self._sync, None
-        if client is not None:
+        if client is not None and self.config.http_client is None:
             client.close()
 
     async def aclose(self) -> None:
-        """Close the async client of the running event loop (call before the loop ends)."""
-        loop_key = _GLOBAL_LOOP_KEY if self.config.http_async_client is not None else asyncio.get_running_loop()
-        client = self._async.pop(loop_key, None)  # type: ignore[call-overload]
+        """Close the async pool of the running event loop (call before closing a loop by
+        hand); the next call opens a new one.  A user-supplied ``http_async_client`` is
+        left open: its owner closes it."""
+        if self.config.http_async_client is not None:
+            self._async.pop(_GLOBAL_LOOP_KEY, None)  # type: ignore[call-overload]
+            return
+        client = self._async.pop(asyncio.get_running_loop(), None)
         if client is not None:
             closer = getattr(client, "_zzz_closer", None)
             await (closer.aclose() if closer is not None else client.close())
@@ -550,6 +559,15 @@ def _sdk_timed_out(exc: openai.APIConnectionError) -> bool:
     if cause is None:
         return isinstance(exc, openai.APITimeoutError)
     return _timed_out(cause)
+
+
+def _shown(exc: openai.APIConnectionError) -> BaseException:
+    """The failure to name in the message: the HTTP library's, or aiohttp's own where
+    the HTTP library mislabelled it as a timeout."""
+    root = _root(exc)
+    if isinstance(root, _compat.TimeoutException) and not _timed_out(root) and root.__cause__ is not None:
+        return root.__cause__
+    return root
 
 
 def _root(exc: BaseException) -> BaseException:

@@ -180,3 +180,33 @@ async def test_a_closed_pool_is_reopened(sim):
     assert (await model.ainvoke("hello")).content
     model.close()
     assert model.invoke("hello").content
+
+
+async def test_a_users_http_client_is_never_closed_by_us(sim):
+    from zzz_core import _compat
+
+    from langchain_zzz import ChatZZZ
+
+    async_client = _compat.AsyncClient()
+    sync_client = _compat.Client()
+    kw = {"api_key": "sk-test", "base_url": sim.base_url, "http_async_client": async_client}
+    model = ChatZZZ(model="gpt-4o-mini", http_client=sync_client, **kw)
+    assert (await model.ainvoke("hello")).content
+    await model.aclose()
+    model.close()
+    assert not async_client.is_closed and not sync_client.is_closed
+    assert (await model.ainvoke("hello")).content and model.invoke("hello").content
+    await async_client.aclose()
+    sync_client.close()
+
+
+async def test_a_dropped_connection_is_named_as_such(sim):
+    """openai's aiohttp transport calls a hang-up ConnectTimeout; the error says what happened."""
+    gw = Gateway(ZZZConfig.resolve(api_key="sk-test", base_url=sim.base_url, max_retries=0))
+    sim.inject(Fault.connection_reset())
+    body = build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hello"}])
+    with pytest.raises(E.GatewayConnectionError) as info:
+        await gw.achat(body)
+    assert not isinstance(info.value, E.GatewayTimeoutError)
+    assert "ConnectTimeout" not in str(info.value), str(info.value)
+    await gw.aclose()
