@@ -869,6 +869,9 @@ class ZZZEmbeddings(LangChainEmbed):
 
         return _ZZZEmbeddings(model=EMBED_MODEL, base_url=self.base_url, api_key=API_KEY)
 
+    async def aclose(self) -> None:  # the case closes its loop by hand: close the pool first
+        await _close_gateway(self.emb)
+
 
 class LlamaEmbed(Embed):
     """``OpenAILikeEmbedding`` with its defaults (``embed_batch_size=10``)."""
@@ -905,6 +908,9 @@ class ZZZEmbedding(LlamaEmbed):
         from llamaindex_zzz import ZZZEmbedding as _ZZZEmbedding
 
         return _ZZZEmbedding(model_name=EMBED_MODEL, base_url=self.base_url, api_key=API_KEY)
+
+    async def aclose(self) -> None:  # the case closes its loop by hand: close the pool first
+        await _close_gateway(self.emb)
 
 
 class ZZZEmbeddingsB64(ZZZEmbeddings):
