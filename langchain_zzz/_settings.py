@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model
 from typing_extensions import Self
 
 from zzz_core.config import ZZZConfig
+from zzz_core.lifecycle import ConnectionLifecycle
 
 if TYPE_CHECKING:
     from zzz_core.gateway import Gateway
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 _MISSPELLING_CUTOFF = 0.85
 
 
-class GatewaySettings(BaseModel):
+class GatewaySettings(ConnectionLifecycle, BaseModel):
     """Where and how to reach the gateway (see the README's configuration table)."""
 
     model_config = ConfigDict(
@@ -104,21 +105,6 @@ class GatewaySettings(BaseModel):
         from zzz_core.gateway import Gateway  # loads openai: at construction, not at import
 
         self._gateway = Gateway.for_config(self._config)
-
-    async def aclose(self) -> None:
-        """Close the running event loop's connections now.
-
-        Optional: they are closed when the loop shuts down (``asyncio.run`` and
-        ``asyncio.Runner`` do that); call it before closing a loop by hand.  The pool
-        is shared by every instance with the same settings: calls in flight on this
-        loop lose it.  A user-supplied ``http_async_client`` is left open.
-        """
-        await self._gateway.aclose()
-
-    def close(self) -> None:
-        """Close the synchronous connection pool now (it is shared by every instance with
-        the same settings, and reopened on the next call)."""
-        self._gateway.close()
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
         # The Gateway (one connection pool, with its locks) and injected HTTP clients are

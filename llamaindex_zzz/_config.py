@@ -15,7 +15,7 @@ from zzz_core.config import ZZZConfig
 if TYPE_CHECKING:
     from zzz_core.gateway import Gateway
 
-__all__ = ["ConnectionLifecycle", "connect", "drop_secrets"]
+__all__ = ["connect", "drop_secrets"]
 
 
 def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:
@@ -64,23 +64,3 @@ def drop_secrets(state: dict[str, Any]) -> dict[str, Any]:
         fields[name] = None
     return {**state, "__dict__": fields, "__pydantic_private__": {}}
 
-
-class ConnectionLifecycle:
-    """``aclose()``/``close()`` for classes holding a ``_gateway`` (shared by every
-    instance with the same settings; a closed pool is reopened by the next call)."""
-
-    _gateway: Any
-
-    async def aclose(self) -> None:
-        """Close the running event loop's connections now.
-
-        Optional: they are closed when the loop shuts down (``asyncio.run`` and
-        ``asyncio.Runner`` do that); call it before closing a loop by hand.  The pool
-        is shared by every instance with the same settings: calls in flight on this
-        loop lose it.  A user-supplied ``async_http_client`` is left open.
-        """
-        await self._gateway.aclose()
-
-    def close(self) -> None:
-        """Close the synchronous connection pool now."""
-        self._gateway.close()

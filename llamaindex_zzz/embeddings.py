@@ -21,8 +21,9 @@ from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, Sec
 
 from zzz_core import ZZZConfig, build_embedding_request
 from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from zzz_core.lifecycle import ConnectionLifecycle
 
-from ._config import ConnectionLifecycle, connect, drop_secrets
+from ._config import connect, drop_secrets
 
 __all__ = ["ZZZEmbedding"]
 

@@ -47,11 +47,12 @@ from llama_index.core.llms.llm import ToolSelection
 
 from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, get_profile
 from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from zzz_core.lifecycle import ConnectionLifecycle
 
 from . import _messages as M
 from . import _responses as R
 from . import _tools as T
-from ._config import ConnectionLifecycle, connect, drop_secrets
+from ._config import connect, drop_secrets
 from ._structured import StructuredOutputMixin
 
 if TYPE_CHECKING:
