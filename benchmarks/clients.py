@@ -15,7 +15,6 @@ A contender whose package is missing in this environment is skipped (see
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 from collections.abc import Callable
@@ -410,7 +409,7 @@ class ChatZZZ(LangChainChat):
         return _ChatZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None)
 
     async def aclose(self) -> None:
-        await _close_gateway(self.llm)
+        await self.llm.aclose()
 
 
 class LlamaChat(Chat):
@@ -474,7 +473,7 @@ class LlamaZZZ(LlamaChat):
         return ZZZ(model=MODEL, base_url=self.base_url, api_key=API_KEY, default_headers=self.headers or None)
 
     async def aclose(self) -> None:
-        await _close_gateway(self.llm)
+        await self.llm.aclose()
 
 
 class ChatZZZHttpx(ChatZZZ):
@@ -637,29 +636,6 @@ class LlamaNull(LlamaChat):
 
     async def aclose(self) -> None:
         return None
-
-
-async def _close_gateway(obj: Any) -> None:
-    """Close the async client a zzz_core Gateway keeps for the running loop.
-
-    ``Gateway.aclose()`` where zzz_core has it; before it existed the per-loop
-    clients could not be closed publicly, and the benchmark closed them itself so
-    that first-burst samples do not pile up idle connections.
-    """
-    gateway = getattr(obj, "_gateway", None)
-    if gateway is not None and hasattr(gateway, "aclose"):
-        await gateway.aclose()
-        return
-    transport = getattr(gateway, "transport", None)
-    clients = getattr(transport, "_async", None)
-    if clients is None:
-        return
-    loop = asyncio.get_running_loop()
-    for key in list(clients.keys()):
-        if key is loop or not isinstance(key, asyncio.AbstractEventLoop):
-            client = clients.pop(key, None)
-            if client is not None:
-                await client.close()
 
 
 CHAT: list[type[Chat]] = [RawHTTP, RawHTTPX2, RawAiohttp, OpenAIRaw, OpenAIRawAiohttp, OpenAIParsed,
@@ -870,7 +846,7 @@ class ZZZEmbeddings(LangChainEmbed):
         return _ZZZEmbeddings(model=EMBED_MODEL, base_url=self.base_url, api_key=API_KEY)
 
     async def aclose(self) -> None:  # the case closes its loop by hand: close the pool first
-        await _close_gateway(self.emb)
+        await self.emb.aclose()
 
 
 class LlamaEmbed(Embed):
@@ -910,7 +886,7 @@ class ZZZEmbedding(LlamaEmbed):
         return _ZZZEmbedding(model_name=EMBED_MODEL, base_url=self.base_url, api_key=API_KEY)
 
     async def aclose(self) -> None:  # the case closes its loop by hand: close the pool first
-        await _close_gateway(self.emb)
+        await self.emb.aclose()
 
 
 class ZZZEmbeddingsB64(ZZZEmbeddings):

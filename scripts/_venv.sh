@@ -1,4 +1,4 @@
-# Shared by scripts/demo.sh and scripts/test.sh: make (or reuse) a virtual
+# Shared by scripts/demo.sh, scripts/test.sh and benchmarks/run.sh: make (or reuse) a virtual
 # environment and install this project into it with the given extras.
 # usage: ensure_venv DIR EXTRAS [EXTRA_PIP_ARGS...]
 set -euo pipefail
@@ -18,7 +18,10 @@ ensure_venv() {
   local dir="$1" extras="$2"; shift 2
   local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   local stamp="$dir/.zzz-installed"
-  local want; want="$(cat "$root/pyproject.toml" | cksum | cut -d' ' -f1)-$extras-$*"
+  # The stamp covers pyproject.toml and any requirements file named in the pip args.
+  local files=("$root/pyproject.toml") arg
+  for arg in "$@"; do [ -f "$arg" ] && files+=("$arg"); done
+  local want; want="$(cat "${files[@]}" | cksum | cut -d' ' -f1)-$extras-$*"
   if [ ! -x "$dir/bin/python" ]; then
     local py; py="$(pick_python)"
     echo "==> creating virtual environment $dir ($("$py" --version))" >&2
