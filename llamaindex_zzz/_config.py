@@ -10,12 +10,49 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from zzz_core.config import ZZZConfig
+from llama_index.core.bridge.pydantic import BaseModel, Field, SecretStr
+
+from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ZZZConfig
 
 if TYPE_CHECKING:
     from zzz_core.gateway import Gateway
 
-__all__ = ["connect", "drop_secrets"]
+__all__ = ["GatewayFields", "connect", "drop_secrets"]
+
+
+class GatewayFields(BaseModel):
+    """The connection fields ``ZZZ`` and ``ZZZEmbedding`` share; :func:`connect` resolves them."""
+
+    api_key: SecretStr | None = Field(
+        default=None, exclude=True, repr=False, description="The gateway key; default $ZZZ_API_KEY. Never serialized."
+    )
+    base_url: str | None = Field(
+        default=None, alias="api_base", description="The relay's base URL; default $ZZZ_BASE_URL, else the preset's."
+    )
+    gateway: str | None = Field(
+        default=None, description="Preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY."
+    )
+    mirrors: list[str] | None = Field(
+        default=None, description="Fallback base URLs; default $ZZZ_MIRRORS or the preset's."
+    )
+    timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request.")
+    max_retries: int = Field(
+        default=DEFAULT_MAX_RETRIES, ge=0, description="Retries of retryable failures, made by zzz_core's one retry loop."
+    )
+    default_headers: dict[str, str] | None = Field(default=None, description="Headers sent with every request.")
+    http_client: Any | None = Field(
+        default=None, exclude=True, description="An httpx2 (openai 3) / httpx (openai 2) Client."
+    )
+    async_http_client: Any | None = Field(default=None, exclude=True, description="Likewise, an AsyncClient.")
+    allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
+    async_transport: str | None = Field(
+        default=None,
+        description="Async calls through 'aiohttp', 'httpx', or 'auto' (aiohttp when installed); "
+        "default $ZZZ_ASYNC_TRANSPORT, else 'auto'.",
+    )
+    failover_cooldown: float = Field(
+        default=60.0, description="Seconds a failed host is passed over while a mirror works."
+    )
 
 
 def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:

@@ -17,13 +17,12 @@ import weakref
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
-from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from zzz_core import ZZZConfig, build_embedding_request
-from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from zzz_core.lifecycle import ConnectionLifecycle
 
-from ._config import connect, drop_secrets
+from ._config import GatewayFields, connect, drop_secrets
 
 __all__ = ["ZZZEmbedding"]
 
@@ -31,7 +30,7 @@ DEFAULT_EMBED_BATCH_SIZE = 100
 DEFAULT_MAX_CONCURRENCY = 4
 
 
-class ZZZEmbedding(ConnectionLifecycle, BaseEmbedding):
+class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     """Embedding models behind the relay, batched by ``embed_batch_size``.
 
     Async calls run at most ``max_concurrency`` requests at once per event loop
@@ -45,31 +44,7 @@ class ZZZEmbedding(ConnectionLifecycle, BaseEmbedding):
     embed_batch_size: int = Field(default=DEFAULT_EMBED_BATCH_SIZE, gt=0, le=2048, description="Texts per request.")
     dimensions: int | None = Field(default=None, gt=0, description="Output size, for models that can shorten vectors.")
     max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, gt=0, description="Async requests in flight at once.")
-    api_key: SecretStr | None = Field(
-        default=None, exclude=True, repr=False, description="The gateway key; default $ZZZ_API_KEY. Never serialized."
-    )
-    base_url: str | None = Field(
-        default=None, alias="api_base", description="Default $ZZZ_BASE_URL, else the preset's."
-    )
-    gateway: str | None = Field(
-        default=None, description="Preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY."
-    )
-    mirrors: list[str] | None = Field(default=None, description="Fallback base URLs.")
-    timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request.")
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries, by zzz_core's one retry loop.")
     additional_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra body fields of every request.")
-    default_headers: dict[str, str] | None = Field(default=None, description="Headers sent with every request.")
-    http_client: Any | None = Field(default=None, exclude=True)
-    async_http_client: Any | None = Field(default=None, exclude=True)
-    allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
-    async_transport: str | None = Field(
-        default=None,
-        description="Async calls through 'aiohttp', 'httpx', or 'auto' (aiohttp when installed); "
-        "default $ZZZ_ASYNC_TRANSPORT, else 'auto'.",
-    )
-    failover_cooldown: float = Field(
-        default=60.0, description="Seconds a failed host is passed over while a mirror works."
-    )
 
     _config: ZZZConfig = PrivateAttr()
     _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction

@@ -40,19 +40,18 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
 from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, get_profile
-from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from zzz_core.lifecycle import ConnectionLifecycle
 
 from . import _messages as M
 from . import _responses as R
 from . import _tools as T
-from ._config import connect, drop_secrets
+from ._config import GatewayFields, connect, drop_secrets
 from ._structured import StructuredOutputMixin
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ _CHAT_PARAMS = frozenset(inspect.signature(build_chat_request).parameters) - _BO
 _COMPLETION_PARAMS = frozenset(inspect.signature(build_completion_request).parameters) - _BODY_KEYS
 
 
-class ZZZ(ConnectionLifecycle, StructuredOutputMixin, FunctionCallingLLM):
+class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCallingLLM):
     """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay) for LlamaIndex.
 
     Any model name the relay serves works; what it can do (context window, tool
@@ -86,18 +85,6 @@ class ZZZ(ConnectionLifecycle, StructuredOutputMixin, FunctionCallingLLM):
     model_config = ConfigDict(populate_by_name=True)
 
     model: str = Field(description="The model name as the gateway knows it, e.g. deepseek-chat, gpt-4o-mini.")
-    api_key: SecretStr | None = Field(
-        default=None, exclude=True, repr=False, description="The gateway key; default $ZZZ_API_KEY. Never serialized."
-    )
-    base_url: str | None = Field(
-        default=None, alias="api_base", description="The relay's base URL; default $ZZZ_BASE_URL, else the preset's."
-    )
-    gateway: str | None = Field(
-        default=None, description="Preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY."
-    )
-    mirrors: list[str] | None = Field(
-        default=None, description="Fallback base URLs; default $ZZZ_MIRRORS or the preset's."
-    )
     temperature: float | None = Field(
         default=None, description="Sampling temperature; None leaves the model's default."
     )
@@ -108,28 +95,8 @@ class ZZZ(ConnectionLifecycle, StructuredOutputMixin, FunctionCallingLLM):
     strict: bool | None = Field(
         default=None, description="Strict JSON schemas for tools and structured output; None leaves the flag out."
     )
-    timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request.")
-    max_retries: int = Field(
-        default=DEFAULT_MAX_RETRIES,
-        ge=0,
-        description="Retries of retryable failures, made by zzz_core's one retry loop.",
-    )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Merged into every request; unknown keys and extra_body go into the body."
-    )
-    default_headers: dict[str, str] | None = Field(default=None, description="Headers sent with every request.")
-    http_client: Any | None = Field(
-        default=None, exclude=True, description="An httpx2 (openai 3) / httpx (openai 2) Client."
-    )
-    async_http_client: Any | None = Field(default=None, exclude=True, description="Likewise, an AsyncClient.")
-    allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
-    async_transport: str | None = Field(
-        default=None,
-        description="Async calls through 'aiohttp', 'httpx', or 'auto' (aiohttp when installed); "
-        "default $ZZZ_ASYNC_TRANSPORT, else 'auto'.",
-    )
-    failover_cooldown: float = Field(
-        default=60.0, description="Seconds a failed host is passed over while a mirror works."
     )
     context_window: int | None = Field(default=None, gt=0, description="Override the profile's context window.")
     num_output: int | None = Field(default=None, gt=0, description="Override the tokens reserved for the answer.")
