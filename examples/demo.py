@@ -195,7 +195,7 @@ def typed_error(sim: object | None) -> None:
         print("(the insufficient-balance error is injected only in the simulator)")
         return
 
-    from zzz_core.simulator import Fault
+    from zzz_testing import Fault
 
     # The next call fails as 智增增 does when the account is empty: HTTP 200 and
     # {"code": 1001, "msg": "余额不足…"} instead of a completion.  ChatOpenAI dies here with
@@ -229,7 +229,7 @@ def gateway() -> Iterator[object | None]:
         print(f"Running against the real gateway {config.base_url} (ZZZ_API_KEY is set).")
         yield None
         return
-    from zzz_core.simulator import GatewaySimulator
+    from zzz_testing import GatewaySimulator
 
     with GatewaySimulator("zhizengzeng") as sim:
         os.environ.pop("ZZZ_MIRRORS", None)

@@ -2,10 +2,10 @@
 
 Configuration (keys, gateway presets, mirror failover), the official ``openai``
 client pointed at the gateway, one failure normalizer, wire handling, model
-profiles and a gateway simulator::
+and profiles (the gateway simulator is the separate ``zzz_testing`` package)::
 
     from zzz_core import Gateway, build_chat_request
-    from zzz_core.simulator import GatewaySimulator
+    from zzz_testing import GatewaySimulator
 
     with GatewaySimulator() as sim:
         gw = Gateway.from_settings(api_key="sk-test", base_url=sim.base_url)

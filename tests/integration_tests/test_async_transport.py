@@ -8,7 +8,7 @@ import pytest
 
 from zzz_core import ConfigurationError, Gateway, ZZZConfig, build_chat_request
 from zzz_core import errors as E
-from zzz_core.simulator import Fault, GatewaySimulator
+from zzz_testing import Fault, GatewaySimulator
 
 pytest.importorskip("aiohttp")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from zzz_core.cli import main
+from zzz_cli import main
 from zzz_core.params import reset_param_warnings
-from zzz_core.simulator import Fault, GatewaySimulator
+from zzz_testing import Fault, GatewaySimulator
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwx9876"
 OPENAI_KEY = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -232,13 +232,13 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def test_python_dash_m_zzz_core_cli(sim: GatewaySimulator) -> None:
-    proc = subprocess.run([sys.executable, "-m", "zzz_core.cli", "models", "--json"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "zzz_cli", "models", "--json"], capture_output=True, text=True,
                           timeout=30, env=_env(ZZZ_API_KEY=KEY, ZZZ_BASE_URL=sim.base_url))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)) == 17 and KEY not in proc.stdout + proc.stderr
     sim.inject(Fault.error("balance", shape="envelope_200"))
     env = _env(ZZZ_API_KEY=KEY, ZZZ_BASE_URL=sim.base_url, ZZZ_GATEWAY=PRESET[sim.dialect])
-    proc = subprocess.run([sys.executable, "-m", "zzz_core.cli", "balance"], capture_output=True, text=True, timeout=30,
+    proc = subprocess.run([sys.executable, "-m", "zzz_cli", "balance"], capture_output=True, text=True, timeout=30,
                           env=env)  # fmt: skip
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith("zzz: InsufficientBalanceError: ") and proc.stderr.count("\n") == 1
@@ -247,7 +247,7 @@ def test_python_dash_m_zzz_core_cli(sim: GatewaySimulator) -> None:
 def test_simulator_command_serves_until_interrupted(capsys: pytest.CaptureFixture[str]) -> None:
     # A background job (as CI may be) starts with SIGINT ignored, and children inherit that:
     # give the child the default handler, as a user's terminal would.
-    proc = subprocess.Popen([sys.executable, "-m", "zzz_core.cli", "simulator", "--port", "0", "--dialect", "newapi"],
+    proc = subprocess.Popen([sys.executable, "-m", "zzz_cli", "simulator", "--port", "0", "--dialect", "newapi"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler))  # fmt: skip
     try:

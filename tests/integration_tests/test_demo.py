@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo.py"

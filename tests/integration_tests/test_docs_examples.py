@@ -26,7 +26,7 @@ import pytest
 from pytest_socket import enable_socket, socket_allow_hosts
 
 from zzz_core.params import reset_param_warnings
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -18,7 +18,7 @@ import pytest
 
 from zzz_core import Gateway, ZZZConfig, build_chat_request
 from zzz_core import errors as E
-from zzz_core.simulator import CATEGORIES, Fault, GatewaySimulator
+from zzz_testing import CATEGORIES, Fault, GatewaySimulator
 
 KEY = "sk-zkSECRET0123456789SECRET0123456789abcdef0123"
 

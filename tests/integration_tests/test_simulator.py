@@ -17,8 +17,8 @@ import openai
 import pytest
 
 from zzz_core import _compat
-from zzz_core.simulator import Fault, GatewaySimulator, cosine
-from zzz_core.simulator.pytest_plugin import zzz_simulator, zzz_simulator_factory  # noqa: F401 (fixtures)
+from zzz_testing import Fault, GatewaySimulator, cosine
+from zzz_testing.pytest_plugin import zzz_simulator, zzz_simulator_factory  # noqa: F401 (fixtures)
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwx9876"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -304,7 +304,7 @@ def test_api_keys_and_personal_keys(zzz_simulator_factory: Callable[..., Gateway
 
 def test_cli_prints_base_url_and_serves() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zzz_core.simulator", "--port", "0", "--dialect", "newapi"],
+        [sys.executable, "-m", "zzz_testing", "--port", "0", "--dialect", "newapi"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -31,7 +31,7 @@ from langchain_zzz import ChatZZZ
 from llamaindex_zzz import ZZZ as LIChat
 from zzz_core import errors as E
 from zzz_core.config import DEFAULT_FAILOVER_COOLDOWN
-from zzz_core.simulator import Fault, GatewaySimulator
+from zzz_testing import Fault, GatewaySimulator
 
 pytestmark = pytest.mark.timeout(60)
 

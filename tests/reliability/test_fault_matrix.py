@@ -44,7 +44,7 @@ from langchain_zzz import ChatZZZ, ZZZEmbeddings
 from llamaindex_zzz import ZZZ as LIChat
 from llamaindex_zzz import ZZZEmbedding
 from zzz_core import errors as E
-from zzz_core.simulator import CATEGORIES, Fault, GatewaySimulator, error_body
+from zzz_testing import CATEGORIES, Fault, GatewaySimulator, error_body
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -40,7 +40,7 @@ from langchain_zzz import ChatZZZ, ZZZEmbeddings
 from llamaindex_zzz import ZZZ as LIChat
 from llamaindex_zzz import ZZZEmbedding
 from zzz_core import errors as E
-from zzz_core.simulator import Fault, GatewaySimulator
+from zzz_testing import Fault, GatewaySimulator
 
 pytestmark = pytest.mark.timeout(60)
 

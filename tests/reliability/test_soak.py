@@ -36,7 +36,7 @@ from reliability_kit import KEY, assert_typed
 from langchain_zzz import ChatZZZ
 from llamaindex_zzz import ZZZ as LIChat
 from zzz_core import errors as E
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 LONG = os.environ.get("ZZZ_SOAK") == "long"
 REQUESTS, CONCURRENCY = (2000, 100) if LONG else (200, 20)

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from zzz_core import errors as E
-from zzz_core.cli import _commands as C
-from zzz_core.cli import _doctor as D
-from zzz_core.cli import build_parser, format_error, main, mask_key
-from zzz_core.cli._output import Printer
+from zzz_cli import _commands as C
+from zzz_cli import _doctor as D
+from zzz_cli import build_parser, format_error, main, mask_key
+from zzz_cli._output import Printer
 from zzz_core.presets import get_preset
 
 pytestmark = pytest.mark.disable_socket

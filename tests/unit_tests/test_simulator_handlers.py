@@ -13,7 +13,7 @@ import httpx
 import httpx2
 import pytest
 
-from zzz_core.simulator import (
+from zzz_testing import (
     CATEGORIES,
     DROP,
     ERROR_SAMPLES,
@@ -30,7 +30,7 @@ from zzz_core.simulator import (
     is_reasoning_model,
     synthesize,
 )
-from zzz_core.simulator import faults as faults_mod
+from zzz_testing import faults as faults_mod
 
 KEY = {"authorization": "Bearer sk-test-1234567890abcd"}
 

@@ -17,7 +17,7 @@ import pytest
 from lc_testkit import fake_get
 from pytest_socket import socket_allow_hosts
 
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import types
 import zlib
 from typing import Any
 
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 KEY = "sk-zk-SECRET-lc-e2e-9e1d7c3b5a"
 

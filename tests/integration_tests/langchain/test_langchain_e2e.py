@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_zzz import ChatZZZ
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 
 @tool

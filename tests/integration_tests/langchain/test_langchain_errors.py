@@ -17,7 +17,7 @@ from lc_testkit import KEY, sim_params
 import zzz_core
 from langchain_zzz import ChatZZZ
 from langchain_zzz import errors as lz
-from zzz_core.simulator import Fault, GatewaySimulator, error_body
+from zzz_testing import Fault, GatewaySimulator, error_body
 
 MAX_RETRIES = 2
 

@@ -12,7 +12,7 @@ from lc_testkit import KEY, sim_params
 import zzz_core
 from langchain_zzz import ZZZ, ZZZEmbeddings
 from langchain_zzz import errors as lz
-from zzz_core.simulator import Fault, GatewaySimulator, embed
+from zzz_testing import Fault, GatewaySimulator, embed
 
 PROMPT = "Beijing is the capital of China.\nWhat is the capital of China?"
 ANSWER = " Beijing is the capital of China."

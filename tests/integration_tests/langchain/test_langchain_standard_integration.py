@@ -30,7 +30,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests, Embeddi
 from lc_testkit import sim_params
 
 from langchain_zzz import ChatZZZ, ZZZEmbeddings
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 LIVE = bool(os.environ.get("ZZZ_API_KEY"))
 live = [

@@ -15,7 +15,7 @@ import pytest
 from pytest_socket import enable_socket, socket_allow_hosts
 
 from llamaindex_zzz import ZZZ, ZZZEmbedding
-from zzz_core.simulator import GatewaySimulator
+from zzz_testing import GatewaySimulator
 
 KEY = "sk-zk-SECRET-integration-4d2b8e61a0"
 LIVE_KEY = os.environ.get("ZZZ_API_KEY")  # read before any test changes the environment

@@ -20,7 +20,7 @@ from llama_index.core.llms import ChatMessage
 
 import zzz_core as Z
 from llamaindex_zzz import ZZZ, ZZZEmbedding
-from zzz_core.simulator import Fault, GatewaySimulator, error_body
+from zzz_testing import Fault, GatewaySimulator, error_body
 
 MODEL = "deepseek-chat"
 CATEGORIES = {

@@ -1,4 +1,4 @@
-"""``python -m zzz_core.simulator --port 8000 --dialect newapi``: serve until Ctrl-C."""
+"""``python -m zzz_testing --port 8000 --dialect newapi``: serve until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .server import GatewaySimulator
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zzz_core.simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m zzz_testing", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
     parser.add_argument("--dialect", choices=("zhizengzeng", "newapi"), default="zhizengzeng")

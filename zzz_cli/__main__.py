@@ -1,4 +1,4 @@
-"""``python -m zzz_core.cli``: the ``zzz`` command."""
+"""``python -m zzz_cli``: the ``zzz`` command."""
 
 from __future__ import annotations
 

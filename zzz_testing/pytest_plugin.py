@@ -1,5 +1,9 @@
 """pytest fixtures for the gateway simulator (registered as a ``pytest11`` entry point).
 
+The entry point loads this module into every pytest run of everyone who installs the
+package, so it imports nothing of ours at module level: the simulator (and nothing of
+``zzz_core``) is imported only when a test asks for one of these fixtures.
+
 * ``zzz_simulator``: a running :class:`GatewaySimulator` for one test.  Parametrize it
   indirectly with a dialect name or a dict of constructor arguments::
 
@@ -13,11 +17,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .server import GatewaySimulator
+if TYPE_CHECKING:  # pragma: no cover
+    from .server import GatewaySimulator
 
 __all__ = ["zzz_simulator", "zzz_simulator_factory"]
 
@@ -35,6 +40,8 @@ def _kwargs(param: Any) -> dict[str, Any]:
 @pytest.fixture
 def zzz_simulator(request: pytest.FixtureRequest) -> Iterator[GatewaySimulator]:
     """A running simulator (default dialect zhizengzeng), stopped after the test."""
+    from .server import GatewaySimulator
+
     with GatewaySimulator(**_kwargs(getattr(request, "param", None))) as sim:
         yield sim
 
@@ -42,6 +49,8 @@ def zzz_simulator(request: pytest.FixtureRequest) -> Iterator[GatewaySimulator]:
 @pytest.fixture
 def zzz_simulator_factory() -> Iterator[Callable[..., GatewaySimulator]]:
     """Make running simulators on demand; every one is stopped at teardown."""
+    from .server import GatewaySimulator
+
     made: list[GatewaySimulator] = []
 
     def make(dialect: str = "zhizengzeng", **kwargs: Any) -> GatewaySimulator:

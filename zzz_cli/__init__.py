@@ -1,6 +1,6 @@
 """The ``zzz`` command: ``models``, ``balance``, ``chat``, ``doctor``, ``simulator``.
 
-Installed as the console script ``zzz`` (``zzz_core.cli:main``); ``python -m zzz_core.cli``
+Installed as the console script ``zzz`` (``zzz_cli:main``); ``python -m zzz_cli``
 does the same.  Standard library ``argparse`` only.  Errors are printed as one line
 (``zzz: InsufficientBalanceError: …``) and give exit status 1; usage mistakes give 2;
 ``--debug`` adds the traceback and zzz_core's debug log.  The key is never printed,
@@ -126,11 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("simulator", formatter_class=fmt, help="run a fake gateway on a port, for your own tests",
-                       description="Serve the zzz_core gateway simulator (python -m zzz_core.simulator) until "
+                       description="Serve the zzz_core gateway simulator (python -m zzz_testing) until "
                                    "Ctrl-C: the OpenAI-compatible routes with the gateway's quirks, deterministic "
                                    "answers, reasoning, tools and embeddings. Prints its base_url and the exports "
                                    "that point code at it.",
-                       epilog="Other options of python -m zzz_core.simulator are passed through: --api-key KEY "
+                       epilog="Other options of python -m zzz_testing are passed through: --api-key KEY "
                               "(accept only this key; repeatable), --reasoning-field, --tool-delta-style, "
                               "--chunk-chars, --latency, --keepalive-comments, --crlf.")  # fmt: skip
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             if debug:
                 printer.err(printer.redact(traceback.format_exc()).rstrip())
             line = format_error(exc)
-            from ..errors import ConfigurationError, InvalidInputError, ZZZError
+            from zzz_core.errors import ConfigurationError, InvalidInputError, ZZZError
 
             if not isinstance(exc, (ZZZError, ConfigurationError, InvalidInputError, OSError)) and not debug:
                 line += " (unexpected: run again with --debug for the traceback)"

@@ -26,9 +26,9 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def open_gateway(args: argparse.Namespace, printer: Printer, **overrides: Any) -> Any:
     """A fresh ``Gateway`` (not the shared one: a CLI run owns its connection pool and closes it)."""
-    from ..config import ENV_API_KEY, ZZZConfig
-    from ..errors import ConfigurationError
-    from ..gateway import Gateway
+    from zzz_core.config import ENV_API_KEY, ZZZConfig
+    from zzz_core.errors import ConfigurationError
+    from zzz_core.gateway import Gateway
 
     if not (args.api_key or os.environ.get(ENV_API_KEY, "").strip()):
         raise ConfigurationError(f"no API key: export {ENV_API_KEY}=<the key your gateway issued> "
@@ -48,7 +48,7 @@ def _yes(flag: bool) -> str:
 
 def model_row(info: Any) -> dict[str, Any]:
     """One model of ``GET /v1/models`` with its profile's capabilities (the ``--json`` shape)."""
-    from ..profiles import get_profile
+    from zzz_core.profiles import get_profile
 
     p = get_profile(info.id)
     kind = "embedding" if p.embedding else ("chat" if p.chat else ("completion" if p.completion else "other"))
@@ -180,7 +180,7 @@ class _UsageError(Exception):
 
 
 def cmd_chat(args: argparse.Namespace, printer: Printer) -> int:
-    from ..params import build_chat_request
+    from zzz_core.params import build_chat_request
 
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": _question(args)}
@@ -270,8 +270,8 @@ class _Announce(io.TextIOBase):
 
 
 def cmd_simulator(args: argparse.Namespace, printer: Printer, extra: list[str]) -> int:
-    """Delegates to ``python -m zzz_core.simulator`` (its ``main``), which serves until Ctrl-C."""
-    from ..simulator.__main__ import main as simulator_main
+    """Delegates to ``python -m zzz_testing`` (its ``main``), which serves until Ctrl-C."""
+    from zzz_testing.__main__ import main as simulator_main
 
     argv = ["--host", args.host, "--port", str(args.port), "--dialect", args.dialect, *extra]
     keys = [extra[i + 1] for i, a in enumerate(extra[:-1]) if a == "--api-key"]

@@ -92,8 +92,8 @@ def check_key(raw: str | None, source: str, preset: Any = None) -> list[Finding]
 
 def check_base_url(raw: str | None, source: str, preset: Any = None) -> tuple[list[Finding], str | None]:
     """The base_url's shape; returns the findings and the normalized URL (None if unusable)."""
-    from ..config import _check_scheme, normalize_base_url
-    from ..errors import ConfigurationError
+    from zzz_core.config import _check_scheme, normalize_base_url
+    from zzz_core.errors import ConfigurationError
 
     if raw is None or not raw.strip():
         if preset is None:
@@ -163,8 +163,8 @@ def check_environment(environ: Mapping[str, str], key_flag: bool = False, url_fl
 
 def check_messages() -> Finding:
     """zzz_core refuses ``messages`` that are not a list before anything is sent (verified here)."""
-    from ..errors import InvalidInputError
-    from ..params import build_chat_request
+    from zzz_core.errors import InvalidInputError
+    from zzz_core.params import build_chat_request
 
     try:
         build_chat_request("any-model", "hello")  # type: ignore[arg-type]
@@ -188,8 +188,8 @@ class Probe:
 
 def probe(config: Any, base_url: str, label: str) -> Probe:
     """One authenticated ``GET /v1/models`` on ``base_url`` alone: no retry, no failover."""
-    from ..errors import ZZZError
-    from ..gateway import Gateway
+    from zzz_core.errors import ZZZError
+    from zzz_core.gateway import Gateway
 
     gw = Gateway(config.model_copy(update={"base_url": base_url, "mirrors": (), "max_retries": 0}))
     host = base_url.split("://", 1)[-1].split("/", 1)[0]
@@ -212,7 +212,7 @@ def describe(exc: Any) -> str:
 
 
 def probe_findings(probes: list[Probe], key_usable: bool) -> list[Finding]:
-    from .. import errors as E
+    from zzz_core import errors as E
 
     found: list[Finding] = []
     reachable = [p for p in probes if not isinstance(p.error, E.GatewayConnectionError)]
@@ -250,7 +250,7 @@ def probe_findings(probes: list[Probe], key_usable: bool) -> list[Finding]:
 
 
 def key_finding(probes: list[Probe], key_usable: bool) -> Finding:
-    from .. import errors as E
+    from zzz_core import errors as E
 
     if not key_usable:
         return Finding("skip", "key accepted", "not checked: the key was not sent (see the key check above)")
@@ -266,8 +266,8 @@ def key_finding(probes: list[Probe], key_usable: bool) -> Finding:
 
 
 def balance_finding(config: Any) -> Finding:
-    from .. import errors as E
-    from ..gateway import Gateway
+    from zzz_core import errors as E
+    from zzz_core.gateway import Gateway
 
     gw = Gateway(config.model_copy(update={"max_retries": 0}))
     try:
@@ -290,9 +290,9 @@ def balance_finding(config: Any) -> Finding:
 # ----------------------------------------------------------------------- run
 def diagnose(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> tuple[list[Finding], str]:
     """Every finding, and a one-line description of what was checked."""
-    from ..config import ZZZConfig
-    from ..errors import ConfigurationError
-    from ..presets import DEFAULT_GATEWAY, get_preset, preset_for_url
+    from zzz_core.config import ZZZConfig
+    from zzz_core.errors import ConfigurationError
+    from zzz_core.presets import DEFAULT_GATEWAY, get_preset, preset_for_url
 
     env = os.environ if environ is None else environ
     raw_key, key_source = (args.api_key, "--api-key") if args.api_key else (env.get("ZZZ_API_KEY"), "$ZZZ_API_KEY")
