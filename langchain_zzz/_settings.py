@@ -15,7 +15,6 @@ ignored there.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import warnings
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -105,13 +104,6 @@ class GatewaySettings(ConnectionLifecycle, BaseModel):
         from zzz_core.gateway import Gateway  # loads openai: at construction, not at import
 
         self._gateway = Gateway.for_config(self._config)
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
-        # The Gateway (one connection pool, with its locks) and injected HTTP clients are
-        # shared by copies, as by every instance built with the same settings.
-        shared = ("http_client", "http_async_client")
-        update = {k: copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k not in shared}
-        return self.model_copy(update=update)
 
     def __getstate__(self) -> dict[Any, Any]:
         # Like zzz_core's ZZZConfig: a pickle never carries the key (nor HTTP clients);

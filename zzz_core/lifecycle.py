@@ -1,22 +1,36 @@
-"""``aclose()``/``close()`` for the skins' classes, written once.
+"""``aclose()``/``close()`` and copying for the skins' classes, written once.
 
 Every LangChain and LlamaIndex class of this project holds a ``_gateway`` (the
 :class:`~zzz_core.Gateway` shared by every instance with the same settings); this
-mixin gives them the same two methods.  It imports nothing heavy, so the skins can
-inherit it without loading ``openai`` at import time.
+mixin gives them the same two closing methods and one ``__deepcopy__``.  It imports
+nothing heavy, so the skins can inherit it without loading ``openai`` at import time.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, ClassVar
 
 __all__ = ["ConnectionLifecycle"]
 
 
 class ConnectionLifecycle:
-    """Closing a model's connection pools (reopened by the next call)."""
+    """Closing a model's connection pools (reopened by the next call), and copying it."""
 
     _gateway: Any
+    #: Fields a deep copy shares instead of copying: a user's HTTP clients hold locks and sockets
+    #: (they cannot be copied, and the copy should use the same pool as the original).
+    _shared_on_copy: ClassVar[tuple[str, ...]] = ("http_client", "http_async_client", "async_http_client")
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        # pydantic's own deepcopy also deep-copies the private attributes, among them the
+        # Gateway with its locks and pools ("cannot pickle '_thread.lock'").  The copy shares
+        # the Gateway, as every instance built with the same settings does, and the resolved
+        # (frozen) configuration; the fields themselves are copied, so editing the copy's
+        # additional_kwargs or model_kwargs leaves the original alone.
+        fields = self.__dict__
+        update = {k: v if k in self._shared_on_copy else copy.deepcopy(v, memo) for k, v in fields.items()}
+        return self.model_copy(update=update)  # type: ignore[attr-defined]
 
     async def aclose(self) -> None:
         """Close the running event loop's connections now.
