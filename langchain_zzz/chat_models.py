@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_chat_request, get_profile, normalize_tool_choice
 
-from . import _retype as errors
+from . import _error_boundary
 from ._messages import StreamConverter, to_chat_result, to_openai_messages
 from ._settings import GatewaySettings, ModelIdentity
 from ._tokens import estimate_messages, estimate_tokens
@@ -172,7 +172,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         body, model = self._request(messages, stop, stream=False, **kwargs)
-        return to_chat_result(errors.call(self._gateway.chat, body), model)
+        return to_chat_result(_error_boundary.call(self._gateway.chat, body), model)
 
     async def _agenerate(
         self,
@@ -182,7 +182,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         body, model = self._request(messages, stop, stream=False, **kwargs)
-        return to_chat_result(await errors.acall(self._gateway.achat, body), model)
+        return to_chat_result(await _error_boundary.acall(self._gateway.achat, body), model)
 
     def _stream(
         self,
@@ -195,7 +195,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         converter = StreamConverter(model)
         stream = self._gateway.chat_stream(body)
         try:
-            for chunk in errors.translated(iter(stream)):
+            for chunk in _error_boundary.translated(iter(stream)):
                 generation = converter.chunk(chunk)
                 if generation is not None:
                     yield generation
@@ -214,7 +214,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         converter = StreamConverter(model)
         stream = self._gateway.achat_stream(body)
         try:
-            async for chunk in errors.atranslated(stream.__aiter__()):
+            async for chunk in _error_boundary.atranslated(stream.__aiter__()):
                 generation = converter.chunk(chunk)
                 if generation is not None:
                     yield generation

@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_embedding_request, get_profile
 
-from . import _retype as errors
+from . import _error_boundary
 from ._settings import GatewaySettings
 
 
@@ -46,7 +46,7 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
     max_concurrency: int = 4
     """Requests in flight at once in ``aembed_documents``."""
     encoding_format: str | None = None
-    """``"float"`` or ``"base64"`` (decoded for you); None asks for base64 and reads floats if the gateway ignores it."""
+    """``"float"`` or ``"base64"`` (decoded for you); None asks for base64, reading floats if the gateway ignores it."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Body fields sent as they are (unknown constructor arguments land here)."""
     extra_body: dict[str, Any] | None = None
@@ -77,7 +77,7 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         if isinstance(texts, list) and not texts:
             return []
         body = self._body(texts)
-        return errors.call(self._gateway.embed, body, batch_size=self.chunk_size).vectors
+        return _error_boundary.call(self._gateway.embed, body, batch_size=self.chunk_size).vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -87,7 +87,7 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         if isinstance(texts, list) and not texts:
             return []
         body = self._body(texts)
-        result = await errors.acall(
+        result = await _error_boundary.acall(
             self._gateway.aembed, body, batch_size=self.chunk_size, concurrency=self.max_concurrency
         )
         return result.vectors

@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from zzz_core import CompletionChunk, CompletionResult, build_completion_request, get_profile
 from zzz_core import ModelProfile as ZZZProfile
 
-from . import _retype as errors
+from . import _error_boundary
 from ._settings import GatewaySettings, ModelIdentity
 from ._tokens import estimate_tokens
 
@@ -136,7 +136,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
         results = []
         for batch in self._batches(prompts):
             body, model = self._request(batch, stop, stream=False, **kwargs)
-            results.append((len(batch), errors.call(self._gateway.complete, body)))
+            results.append((len(batch), _error_boundary.call(self._gateway.complete, body)))
         return _llm_result(results, kwargs.get("model") or self.model)
 
     async def _agenerate(
@@ -154,7 +154,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
         results = []
         for batch in self._batches(prompts):
             body, model = self._request(batch, stop, stream=False, **kwargs)
-            results.append((len(batch), await errors.acall(self._gateway.acomplete, body)))
+            results.append((len(batch), await _error_boundary.acall(self._gateway.acomplete, body)))
         return _llm_result(results, kwargs.get("model") or self.model)
 
     @staticmethod
@@ -176,7 +176,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
             raise ValueError("n > 1 and best_of > 1 cannot be streamed")
         stream = self._gateway.complete_stream(body)
         try:
-            for c in errors.translated(iter(stream)):
+            for c in _error_boundary.translated(iter(stream)):
                 chunk = _chunk(c)
                 if chunk is not None:
                     if run_manager:
@@ -198,7 +198,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
             raise ValueError("n > 1 and best_of > 1 cannot be streamed")
         stream = self._gateway.acomplete_stream(body)
         try:
-            async for c in errors.atranslated(stream.__aiter__()):
+            async for c in _error_boundary.atranslated(stream.__aiter__()):
                 chunk = _chunk(c)
                 if chunk is not None:
                     if run_manager:

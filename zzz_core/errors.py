@@ -230,19 +230,41 @@ class StreamInterruptedError(GatewayConnectionError):
     advice = "The stream broke off; the text received so far is in .partial_content."
 
 
-#: Every gateway error class, for tables and docs.
-GATEWAY_ERRORS: tuple[type[ZZZError], ...] = (
-    AuthenticationError,
-    PermissionDeniedError,
-    InsufficientBalanceError,
-    RateLimitError,
-    ModelNotFoundError,
-    InvalidRequestError,
-    ContextLengthExceededError,
-    ContentFilterError,
-    GatewayServerError,
-    GatewayError,
-    GatewayConnectionError,
-    GatewayTimeoutError,
-    StreamInterruptedError,
-)
+#: The bases that only group the tree; they are never raised themselves.
+_GROUPING_BASES: tuple[type[ZZZError], ...] = (ZZZError, GatewayStatusError)
+
+
+def gateway_errors() -> tuple[type[ZZZError], ...]:
+    """Every gateway error class of this module, parents before children, in definition order.
+
+    Read from the class tree rather than kept by hand, so that adding a class to this
+    module is enough for the docs and for the skins' twins (LangChain's) to include it.
+    A class counts when it is a public name of this module; the skins' own subclasses
+    (``langchain_zzz.errors``) therefore do not.
+    """
+    module = globals()
+    found: list[type[ZZZError]] = []
+
+    def walk(cls: type[ZZZError]) -> None:
+        for sub in cls.__subclasses__():
+            if module.get(sub.__name__) is sub and sub not in found:
+                if sub not in _GROUPING_BASES:
+                    found.append(sub)
+                walk(sub)
+
+    walk(ZZZError)
+    return tuple(found)
+
+
+#: Every gateway error class, for tables and docs (:func:`gateway_errors` at import time).
+GATEWAY_ERRORS: tuple[type[ZZZError], ...] = gateway_errors()
+
+__all__ = [
+    "GATEWAY_ERRORS",
+    "ConfigurationError",
+    "GatewayStatusError",
+    "InvalidInputError",
+    "ZZZError",
+    "gateway_errors",
+    *(cls.__name__ for cls in GATEWAY_ERRORS),
+]

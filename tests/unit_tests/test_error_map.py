@@ -215,12 +215,3 @@ def test_any_body_any_status_is_a_typed_error(status, raw):
     err = error_map.from_body(status, raw, ctx())
     assert isinstance(err, E.ZZZError)
     str(err), repr(err)
-
-
-def test_docs_errors_md_matches_the_code():
-    from pathlib import Path
-
-    from zzz_core._error_docs import render
-
-    doc = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
-    assert doc.read_text(encoding="utf-8") == render(), "run: python -m zzz_core._error_docs > docs/errors.md"

@@ -1,9 +1,14 @@
-"""Re-type zzz_core errors with their LangChain parents, without importing ``openai`` early.
+"""The LangChain skin's error boundary: zzz_core errors leave as their LangChain twins.
 
-The error classes in :mod:`langchain_zzz.errors` subclass ``openai``'s, so that
-module is imported only when an error actually passes through here; by then the
-request has been sent and ``openai`` is loaded anyway.  ``import langchain_zzz``
-therefore does not pay for ``openai``.
+Every call the skin makes into zzz_core goes through :func:`call`/:func:`acall` (or, for
+streams, :func:`translated`/:func:`atranslated`), which re-raise a zzz_core error as the
+class of :mod:`langchain_zzz.errors` with the same name (so also a
+``langchain_core.exceptions.Model*Error``).
+
+This module imports :mod:`langchain_zzz.errors`, never the other way round.  The error
+classes there subclass ``openai``'s, so that module is imported only when an error
+actually passes through here; by then the request has been sent and ``openai`` is
+loaded anyway.  ``import langchain_zzz`` therefore does not pay for ``openai``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ def _retyped(exc: BaseException) -> BaseException | None:
     from .errors import to_langchain
 
     return to_langchain(exc)
+
+
+__all__ = ["acall", "atranslated", "call", "translated"]
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
