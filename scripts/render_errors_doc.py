@@ -100,6 +100,11 @@ def render() -> str:
         "",
         "5. Otherwise `GatewayError`, carrying the gateway's code and msg.",
         "",
+        "A 404, 405 or 501 answer to a route a gateway may not have ("
+        + ", ".join(f"`{p}`" for p in error_map.OPTIONAL_ENDPOINTS)
+        + ") that steps 1-3 left generic",
+        "(`InvalidRequestError`, `GatewayError`, or a 501 `GatewayServerError`) is an `EndpointNotSupportedError`.",
+        "",
         "Non-JSON bodies: a 5xx HTML page or an empty body is a `GatewayServerError`; an HTML page with HTTP 200",
         "means `base_url` points at a web page (a `GatewayError` saying so). A stream that ends without `[DONE]` and",
         "without a finish reason, or whose connection breaks, is a `StreamInterruptedError`.",

@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "build_chat_request": "params",
     "build_completion_request": "params",
     "build_embedding_request": "params",
+    "plan_rerank": "rerank",
     "normalize_tool_choice": "params",
     "function_tool": "params",
     "json_schema_response_format": "params",
@@ -57,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "CompletionResult": "types",
     "EmbeddingResult": "types",
     "ModelInfo": "types",
+    "RerankHit": "types",
+    "RerankResult": "types",
     "ToolCall": "types",
     "ToolCallDelta": "types",
     "Usage": "types",
@@ -70,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "InsufficientBalanceError": "errors",
     "RateLimitError": "errors",
     "ModelNotFoundError": "errors",
+    "EndpointNotSupportedError": "errors",
     "InvalidRequestError": "errors",
     "ContextLengthExceededError": "errors",
     "ContentFilterError": "errors",
@@ -105,6 +109,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ConfigurationError,
         ContentFilterError,
         ContextLengthExceededError,
+        EndpointNotSupportedError,
         GatewayConnectionError,
         GatewayError,
         GatewayServerError,
@@ -132,6 +137,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .presets import PRESETS, GatewayPreset, get_preset
     from .profiles import ModelProfile, get_profile, list_profiles, register_profile, unregister_profile
+    from .rerank import plan_rerank
     from .tool_calls import parse_partial_json
     from .types import (
         Balance,
@@ -143,6 +149,8 @@ if TYPE_CHECKING:  # pragma: no cover
         CompletionResult,
         EmbeddingResult,
         ModelInfo,
+        RerankHit,
+        RerankResult,
         ToolCall,
         ToolCallDelta,
         Usage,

@@ -46,6 +46,11 @@ _O_REJECTS = _REASONING_REJECTS | {"stop"}
 _EMBED: dict[str, Any] = dict(
     chat=False, embedding=True, tool_calling=False, tool_choice=False, max_output_tokens=0, stream_usage=False
 )
+# Rerank (cross-encoder) models, served on /v1/rerank; context_window is the longest
+# query + document pair they read.
+_RERANK: dict[str, Any] = dict(
+    chat=False, rerank=True, tool_calling=False, tool_choice=False, max_output_tokens=0, stream_usage=False
+)
 _OPENAI: dict[str, Any] = dict(
     tool_calling=True, parallel_tool_calls=True, vision=True,
     json_mode=True, json_schema=True, structured_output_method="json_schema",
@@ -132,6 +137,18 @@ ROWS: tuple[Row, ...] = (
     # unsure: whether every relay maps `dimensions` to Gemini's outputDimensionality (new-api does).
     _row("gemini-embedding*", _EMBED, family="gemini-embedding", context_window=2048,
          embedding_dimensions=3072, dimensions_configurable=True),
+    # ---- rerank (before the family catch-alls: qwen3-reranker must not read as a Qwen chat model)
+    # unsure: the pair lengths are the model cards'; a relay's upstream may truncate shorter.
+    _row("bge-reranker-v2*|bge-reranker-v2.5*", _RERANK, family="bge-reranker", context_window=8192),
+    _row("bge-reranker-*", _RERANK, family="bge-reranker", context_window=512),
+    _row("jina-reranker-m0*", _RERANK, family="jina-reranker", context_window=10_240),
+    _row("jina-reranker-*", _RERANK, family="jina-reranker", context_window=1024),
+    # unsure: DashScope's text-rerank takes at most 500 documents per request; 4000-token pairs.
+    _row("gte-rerank*", _RERANK, family="gte-rerank", context_window=4000, max_documents=500),
+    _row("qwen3-reranker*", _RERANK, family="qwen-reranker", context_window=32_768),
+    # Cohere recommends at most 1,000 documents per request.
+    _row("rerank-*", _RERANK, family="cohere-rerank", context_window=4096, max_documents=1000),
+    _row("bce-reranker*", _RERANK, family="bce-reranker", context_window=512),
     # ---- OpenAI completion-only
     _row("gpt-3.5-turbo-instruct*", family="gpt-3.5", chat=False, completion=True, tool_calling=False,
          tool_choice=False, context_window=4096, max_output_tokens=4096),

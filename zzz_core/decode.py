@@ -31,6 +31,8 @@ from zzz_core.types import (
     CompletionResult,
     EmbeddingResult,
     ModelInfo,
+    RerankHit,
+    RerankResult,
     Usage,
 )
 from zzz_core.usage import parse_usage
@@ -42,6 +44,8 @@ __all__ = [
     "parse_completion_response",
     "parse_embedding_response",
     "parse_models",
+    "parse_rerank_response",
+    "rerank_text",
 ]
 
 
@@ -549,3 +553,48 @@ def parse_models(payload: dict[str, Any]) -> list[ModelInfo]:
         types = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
         out.append(ModelInfo(str(item["id"]), item.get("owned_by"), _int_or_none(item.get("created")), types, item))
     return out
+
+
+def rerank_text(document: Any) -> str | None:
+    """The text of a rerank document: a string, or an object's ``"text"``."""
+    if isinstance(document, str):
+        return document
+    text = document.get("text") if isinstance(document, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def parse_rerank_response(
+    payload: dict[str, Any], documents: list[Any], *, offset: int = 0, host: str | None = None
+) -> RerankResult:
+    """Decode a ``/v1/rerank`` response (Jina's shape, which new-api answers for every upstream).
+
+    Args:
+        payload: The response JSON (already known not to be an error).
+        documents: The documents sent in this request, to attach to the results: the
+            text comes from what was sent, so ``return_documents`` is not needed.
+        offset: Added to every ``index`` (the position of this batch in the caller's list).
+        host: The gateway host that answered.
+
+    Returns:
+        The results, highest ``relevance_score`` first, ties in original order.
+
+    Raises:
+        ValueError: an item without an integer ``index`` in range, an index listed
+            twice, or a score that is not a number.
+    """
+    hits: list[RerankHit] = []
+    seen: set[int] = set()
+    for position, item in enumerate(payload["results"]):
+        index = item.get("index")
+        if index.__class__ is not int or not 0 <= index < len(documents) or index in seen:
+            raise ValueError(f"rerank result {position} has index {index!r} (sent {len(documents)} documents)")
+        seen.add(index)
+        score = item.get("relevance_score", item.get("score"))
+        if score.__class__ not in (int, float):
+            raise ValueError(f"rerank result {position} has relevance_score {score!r}, not a number")
+        text = rerank_text(documents[index])
+        if text is None:  # an object without "text": take the copy the gateway echoed, if any
+            text = rerank_text(item.get("document"))
+        hits.append(RerankHit(offset + index, float(score), text, documents[index]))
+    hits.sort(key=lambda h: (-h.relevance_score, h.index))
+    return RerankResult(hits, payload.get("model") or None, parse_usage(payload.get("usage")), host)

@@ -109,6 +109,11 @@ STATUS_TABLE: dict[int, type[E.ZZZError]] = {
     501: E.GatewayError,
 }
 
+# Routes a gateway may simply not have.  A 404/405/501 there means "not served here"
+# (智增增 documents no /v1/rerank), not a malformed request, whatever the body says.
+OPTIONAL_ENDPOINTS: tuple[str, ...] = ("/rerank",)
+UNSUPPORTED_STATUSES: frozenset[int] = frozenset({404, 405, 501})
+
 # 4. Weak hints, used only when the status says nothing (HTTP 200 envelopes).
 WEAK_MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
     (re.compile(p), cls)
@@ -200,6 +205,8 @@ def from_body(status: int, body: bytes, ctx: ErrorContext) -> E.ZZZError:
         cls = STATUS_TABLE.get(status, E.GatewayError)
     else:
         cls = E.GatewayError
+    if _unsupported_endpoint(status, cls, ctx.url):
+        cls = E.EndpointNotSupportedError
     message = f"HTTP {status} with {summary}"
     if status == 200 and stripped[:1] == "<":
         message += "; base_url probably points at a web page, not the API (it should end in /v1)"
@@ -210,6 +217,8 @@ def classify(*, status: int, code: Any, message: str, body: Any, ctx: ErrorConte
     """Pick the class for (status, code, message) and build the exception."""
     msg, request_id = _split_request_id(message)
     cls = _pick_class(status, code, msg)
+    if _unsupported_endpoint(status, cls, ctx.url):
+        cls = E.EndpointNotSupportedError
     return _build(cls, status=status, code=code, msg=msg, body=body, ctx=ctx, request_id=request_id)
 
 
@@ -242,6 +251,15 @@ def _pick_class(status: int, code: Any, msg: str) -> type[E.ZZZError]:
     if status >= 500:
         return E.GatewayServerError
     return E.GatewayError
+
+
+def _unsupported_endpoint(status: int, cls: type[E.ZZZError], url: str) -> bool:
+    # Only the generic classes are replaced: a 404 saying "model not found" stays that.
+    generic = cls in (E.InvalidRequestError, E.GatewayError) or (status == 501 and cls is E.GatewayServerError)
+    if status not in UNSUPPORTED_STATUSES or not generic:
+        return False
+    path = url.split("?", 1)[0].rstrip("/")
+    return path.endswith(OPTIONAL_ENDPOINTS)
 
 
 def _by_message(msg: str) -> type[E.ZZZError] | None:
@@ -358,7 +376,7 @@ def _build(
     text = f"{title}{where} (HTTP {status}{code_part}): {msg or '(no message)'}"
     if cls is E.AuthenticationError and ctx.key_hint:
         text += f". Hint: {ctx.key_hint}"
-    if status == 404 and "invalid url" in msg.lower():
+    if status == 404 and "invalid url" in msg.lower() and cls is not E.EndpointNotSupportedError:
         text += ". The base_url is probably wrong: it should end in /v1"
     retry_after = parse_retry_after(headers) if cls is E.RateLimitError or status in (429, 503) else None
     return cls(  # type: ignore[call-arg]

@@ -10,6 +10,7 @@ Each class is also the matching ``openai`` exception, so code written for the
     │   ├── InsufficientBalanceError  (openai.PermissionDeniedError)   never retried
     │   ├── RateLimitError            (openai.RateLimitError)          retried, honours Retry-After
     │   ├── ModelNotFoundError        (openai.NotFoundError)           incl. 503 "no channel"
+    │   ├── EndpointNotSupportedError (openai.NotFoundError)           404/405/501 on an optional route (/v1/rerank)
     │   ├── InvalidRequestError       (openai.BadRequestError)
     │   │   ├── ContextLengthExceededError
     │   │   └── ContentFilterError
@@ -170,6 +171,18 @@ class RateLimitError(GatewayStatusError, openai.RateLimitError):
 class ModelNotFoundError(GatewayStatusError, openai.NotFoundError):
     category = "model_not_found"
     advice = "Check the model name against `zzz models` (GET /v1/models) and the key's group; retrying will not help."
+
+
+class EndpointNotSupportedError(GatewayStatusError, openai.NotFoundError):
+    """The gateway does not serve this route: a 404, 405 or 501 answer to an optional
+    endpoint (``/v1/rerank``; 智增增 documents none).  A 501 is classed here too, since
+    what the caller must do is the same: use a gateway that serves the route."""
+
+    category = "endpoint_not_supported"
+    advice = (
+        "This gateway does not serve this endpoint (智增增 documents no /v1/rerank; new-api/4Z-API does): "
+        "use gateway='4z' or a relay that serves it. If other calls fail too, check that base_url ends in /v1."
+    )
 
 
 class InvalidRequestError(GatewayStatusError, openai.BadRequestError):

@@ -31,9 +31,11 @@ from .decode import (
     parse_completion_response,
     parse_embedding_response,
     parse_models,
+    parse_rerank_response,
 )
+from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
 from .transport import Transport
-from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, Usage
+from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
 
 CHAT_PATH = "/chat/completions"
 COMPLETIONS_PATH = "/completions"
@@ -41,6 +43,7 @@ EMBEDDINGS_PATH = "/embeddings"
 
 DEFAULT_EMBED_BATCH = 256
 DEFAULT_EMBED_CONCURRENCY = 4
+DEFAULT_RERANK_CONCURRENCY = 4
 
 
 class Gateway:
@@ -202,6 +205,82 @@ class Gateway:
         self._base64_ok = False
         return True
 
+    # -- rerank --------------------------------------------------------------
+
+    def rerank(
+        self,
+        query: str,
+        documents: Sequence[Any],
+        *,
+        model: str,
+        top_n: int | None = None,
+        return_documents: bool = False,
+        max_documents: int | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ) -> RerankResult:
+        """Rank ``documents`` by relevance to ``query`` over ``POST /v1/rerank``.
+
+        Args:
+            query: What to rank against (not blank).
+            documents: Strings, or objects passed through as they are (``{"text": ...}``).
+            model: Any rerank model the relay serves (``bge-reranker-v2-m3``, ``jina-reranker-v2-*``...).
+            top_n: How many of the best to return; ``None`` or more than there are: all.
+            return_documents: Sent on as is; each result carries its text either way.
+            max_documents: Documents per request, overriding the profile's and preset's limits.
+            extra_body: More body fields (``max_chunk_per_doc``, ``overlap_tokens``).
+
+        Returns:
+            Best first (ties in original order), with ``index`` into ``documents``, the
+            score, the text and the usage summed over batches.  No documents: nothing is sent.
+
+        Raises:
+            InvalidInputError: bad arguments (see :func:`zzz_core.rerank.plan_rerank`).
+            EndpointNotSupportedError: the gateway has no ``/v1/rerank`` (智增增).
+            ZZZError: any other gateway failure, after the retry loop.
+        """
+        plan = plan_rerank(
+            query, documents, model=model, gateway=self.config.gateway, top_n=top_n,
+            return_documents=return_documents, max_documents=max_documents, extra_body=extra_body,
+        )  # fmt: skip
+        parts = []
+        for batch in plan.batches:
+            payload, host = self.transport.request_json("POST", RERANK_PATH, batch.body, require="results")
+            parts.append(_rerank_part(payload, host, batch))
+        return merge_rerank(plan, parts)
+
+    async def arerank(
+        self,
+        query: str,
+        documents: Sequence[Any],
+        *,
+        model: str,
+        top_n: int | None = None,
+        return_documents: bool = False,
+        max_documents: int | None = None,
+        extra_body: dict[str, Any] | None = None,
+        concurrency: int = DEFAULT_RERANK_CONCURRENCY,
+    ) -> RerankResult:
+        """Async :meth:`rerank`; batches run at most ``concurrency`` at a time."""
+        plan = plan_rerank(
+            query, documents, model=model, gateway=self.config.gateway, top_n=top_n,
+            return_documents=return_documents, max_documents=max_documents, extra_body=extra_body,
+        )  # fmt: skip
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(batch: RerankBatch) -> RerankResult:
+            async with gate:
+                payload, host = await self.transport.arequest_json("POST", RERANK_PATH, batch.body, require="results")
+            return _rerank_part(payload, host, batch)
+
+        tasks = [asyncio.ensure_future(one(b)) for b in plan.batches]
+        try:
+            parts = await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            raise
+        return merge_rerank(plan, list(parts))
+
     # -- gateway extras ------------------------------------------------------
 
     def models(self) -> list[ModelInfo]:
@@ -293,6 +372,16 @@ def _parse(decode: Any, payload: Any, host: str | None, path: str) -> Any:
         return decode(payload, host) if host is not None else decode(payload)
     except error_map.DECODE_ERRORS as exc:
         raise error_map.malformed(payload, 200, ErrorContext(host=host, url=path), exc) from None
+
+
+def _rerank_part(payload: Any, host: str, batch: RerankBatch) -> RerankResult:
+    """Decode one batch's answer; an empty ``results`` for documents sent is a gateway error."""
+    if not payload["results"] and batch.documents and batch.body.get("top_n", 1):
+        ctx = ErrorContext(host=host, url=RERANK_PATH)
+        msg = f"the gateway answered no results for {len(batch.documents)} documents"
+        raise error_map.classify(status=200, code=None, message=msg, body=payload, ctx=ctx)
+    return _parse(lambda p, h: parse_rerank_response(p, batch.documents, offset=batch.offset, host=h), payload,
+                  host, RERANK_PATH)  # fmt: skip
 
 
 def _no_stream(body: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,9 @@ class GatewayPreset:
     """(prefix, why) pairs for keys that can never work from code on this gateway."""
     aliases: tuple[str, ...] = ()
     docs: str = ""
+    rerank_max_documents: int | None = None
+    """Documents one ``/v1/rerank`` request may carry on this gateway (``None``: no known limit);
+    ``Gateway.rerank`` sends longer lists in batches.  The model's profile may set a smaller one."""
 
 
 _ZP_WHY = (

@@ -70,6 +70,11 @@ class ModelProfile:
     embedding_dimensions: int | None = None
     dimensions_configurable: bool = False
     """Accepts the ``dimensions`` parameter of /v1/embeddings."""
+    rerank: bool = False
+    """A rerank (cross-encoder) model, served on /v1/rerank.  Advisory: any name may be sent there."""
+    max_documents: int | None = None
+    """Rerank models: documents one request may carry (an upstream's limit); ``None``: no known
+    limit.  ``Gateway.rerank`` splits longer lists into batches of this size."""
     tool_calling: bool = True
     parallel_tool_calls: bool = False
     """May return several tool calls in one turn."""
@@ -120,6 +125,10 @@ class ModelProfile:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 problems.append(f"{name} must be a non-negative int, not {value!r}")
+        if self.max_documents is not None and (
+            not isinstance(self.max_documents, int) or isinstance(self.max_documents, bool) or self.max_documents < 1
+        ):
+            problems.append(f"max_documents must be a positive int or None, not {self.max_documents!r}")
         if problems:
             raise ConfigurationError(f"invalid profile {self.name_pattern!r}: " + "; ".join(problems))
 

@@ -151,6 +151,32 @@ class EmbeddingResult:
 
 
 @dataclass(slots=True)
+class RerankHit:
+    """One ranked document of a ``/v1/rerank`` call."""
+
+    index: int
+    """Position of the document in the list the caller passed (after any batching)."""
+    relevance_score: float
+    """The model's score; higher is more relevant.  Comparable within one model only."""
+    text: str | None
+    """The document's text: the string passed, or an object's ``"text"`` (``None`` if it has none)."""
+    document: Any = None
+    """The document exactly as the caller passed it (a string or an object)."""
+
+
+@dataclass(slots=True)
+class RerankResult:
+    """Ranked documents, best first; ties keep the documents' original order."""
+
+    results: list[RerankHit]
+    model: str | None = None
+    usage: Usage | None = None
+    host: str | None = None
+    requests: int = 1
+    """Requests sent (more than one when the documents were batched)."""
+
+
+@dataclass(slots=True)
 class ModelInfo:
     """One entry of ``GET /v1/models``."""
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import answers, embeddings, streams, tools
+from . import answers, embeddings, rerank, streams, tools
 from .faults import REQUEST_ID, Fault, default_shape, error_body, html_page
 from .prompts import answer_text, json_object, react_answer, react_tools, split_question
 from .streams import DROP, Drop, EventStream, Sleep, StreamWriter, dumps
@@ -37,8 +37,10 @@ MODELS: dict[str, str] = {
     "deepseek-chat": "deepseek", "deepseek-reasoner": "deepseek", "qwen-max": "alibaba",
     "qwen3-coder-plus": "alibaba", "glm-4.6": "zhipu", "kimi-k2": "moonshot",
     "text-embedding-3-small": "openai", "text-embedding-3-large": "openai", "gpt-3.5-turbo-instruct": "openai",
+    "bge-reranker-v2-m3": "baai", "jina-reranker-v2-base-multilingual": "jina",
 }  # fmt: skip
-_ENDPOINTS = {"anthropic": ["openai", "anthropic"], "google": ["openai", "gemini"]}
+_ENDPOINTS = {"anthropic": ["openai", "anthropic"], "google": ["openai", "gemini"], "baai": ["jina-rerank"],
+              "jina": ["jina-rerank"]}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -94,6 +96,13 @@ class SimConfig:
     latency: float = 0.0
     balance: float = 111.8658
     used: float = 8.1342
+    rerank: bool | None = None
+    """Serve ``/v1/rerank``; ``None``: as the dialect does (new-api yes, 智增增 no: a 404)."""
+    rerank_max_documents: int | None = None
+
+    @property
+    def serves_rerank(self) -> bool:
+        return self.rerank if self.rerank is not None else self.dialect == "newapi"
 
     @property
     def envelope(self) -> bool:
@@ -385,6 +394,15 @@ def _embeddings(req: SimRequest, cfg: SimConfig) -> SimResponse:
                                    "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}))  # fmt: skip
 
 
+# ----------------------------------------------------------------------- rerank
+def _rerank(req: SimRequest, cfg: SimConfig) -> SimResponse:
+    try:
+        answer = rerank.rerank_answer(req.json(), cfg.rerank_max_documents)
+    except rerank.RerankRejected as exc:
+        raise _Invalid(str(exc)) from None
+    return _ok(cfg, answer)
+
+
 # ------------------------------------------------------------- models, billing
 def _model_entry(cfg: SimConfig, model_id: str) -> dict[str, Any]:
     owner = MODELS[model_id]
@@ -424,6 +442,7 @@ _ROUTES = {
     ("POST", "/v1/chat/completions"): _chat,
     ("POST", "/v1/completions"): _completions,
     ("POST", "/v1/embeddings"): _embeddings,
+    ("POST", "/v1/rerank"): _rerank,
     ("GET", "/v1/models"): _models,
 }
 _BILLING = {
@@ -437,6 +456,8 @@ def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
     """The route function for a request (None when unknown) and whether it is billing."""
     path = req.path.rstrip("/") or "/"
     fn = _ROUTES.get((req.method, path))
+    if fn is _rerank and not cfg.serves_rerank:
+        return None, False  # 智增增 documents no rerank: the route does not exist there
     if fn is None and req.method == "GET" and path.startswith("/v1/models/"):
         fn = _models
     if fn is not None:

@@ -72,7 +72,10 @@ class GatewaySimulator:
     Use as a context manager or call :meth:`start` / :meth:`stop`.  ``zzz_quirks=True``
     (zhizengzeng dialect only) makes success bodies and stream chunks of chat,
     completions and embeddings carry ``"id": ""`` and ``"model": null``, as 智增增 was
-    seen to send for some models (gateway-facts §1.2).
+    seen to send for some models (gateway-facts §1.2).  ``/v1/rerank`` is served in the
+    ``newapi`` dialect and is a 404 in the ``zhizengzeng`` one (智增增 documents no rerank)
+    unless ``rerank=True``; ``rerank_max_documents`` limits the documents per request
+    (see :mod:`zzz_testing.rerank`).
     """
 
     def __init__(
@@ -92,6 +95,8 @@ class GatewaySimulator:
         zzz_quirks: bool = False,
         latency: float = 0.0,
         record_requests: bool = True,
+        rerank: bool | None = None,
+        rerank_max_documents: int | None = None,
     ) -> None:
         if dialect not in ("zhizengzeng", "newapi"):
             raise ValueError(f"dialect must be 'zhizengzeng' or 'newapi', not {dialect!r}")
@@ -104,6 +109,7 @@ class GatewaySimulator:
             reasoning_field=reasoning_field, chunk_chars=chunk_chars, tool_delta_style=tool_delta_style,
             keepalive_comments=keepalive_comments, crlf=crlf, honour_base64=honour_base64,
             envelope_success_extras=envelope_success_extras, zzz_quirks=zzz_quirks, latency=latency,
+            rerank=rerank, rerank_max_documents=rerank_max_documents,
         )  # fmt: skip
         self.host = host
         self.port = port

@@ -38,6 +38,7 @@ PARENTS: dict[type[E.ZZZError], tuple[tuple[type, ...], tuple[type, ...]]] = {
     E.InsufficientBalanceError: ((openai.PermissionDeniedError,), (lc.ModelPermissionDeniedError,)),
     E.RateLimitError: ((openai.RateLimitError,), (lc.ModelRateLimitError,)),
     E.ModelNotFoundError: ((openai.NotFoundError,), (lc.ModelNotFoundError,)),
+    E.EndpointNotSupportedError: ((openai.NotFoundError,), (lc.ModelNotFoundError,)),
     E.InvalidRequestError: ((openai.BadRequestError,), (lc.ModelInvalidRequestError,)),
     E.ContextLengthExceededError: ((openai.BadRequestError,), (lc.ContextOverflowError, lc.ModelInvalidRequestError)),
     E.ContentFilterError: ((openai.BadRequestError,), (lc.ModelInvalidRequestError,)),

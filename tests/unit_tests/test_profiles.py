@@ -80,7 +80,8 @@ def test_profile_is_a_frozen_slots_dataclass():
 def test_profile_fields_are_the_documented_ones():
     assert set(PROFILE_FIELDS) == {
         "name_pattern", "family", "context_window", "max_output_tokens", "chat", "completion", "embedding",
-        "embedding_dimensions", "dimensions_configurable", "tool_calling", "parallel_tool_calls", "tool_choice",
+        "embedding_dimensions", "dimensions_configurable", "rerank", "max_documents",
+        "tool_calling", "parallel_tool_calls", "tool_choice",
         "vision", "json_mode", "json_schema", "structured_output_method", "reasoning", "reasoning_effort",
         "reasoning_efforts", "max_tokens_param", "unsupported_params", "replay_reasoning", "stream_usage",
         "suffix_effort", "thinking", "known",
@@ -442,6 +443,9 @@ def test_table_rows_are_well_formed():
         assert set(prof.reasoning_efforts) <= set(REASONING_EFFORTS), where
         if prof.embedding:
             assert prof.embedding_dimensions and not prof.chat and not prof.tool_calling, where
+        elif prof.rerank:
+            assert not prof.chat and not prof.tool_calling and prof.max_output_tokens == 0, where
+            assert prof.embedding_dimensions is None and prof.context_window > 0, where
         else:
             assert prof.embedding_dimensions is None and not prof.dimensions_configurable, where
             assert 0 < prof.max_output_tokens <= prof.context_window, where
@@ -456,3 +460,24 @@ def test_list_profiles_is_in_lookup_order():
     assert len(rows) == len(_profile_table.ROWS)
     assert all(isinstance(p, ModelProfile) for p in rows)
     assert rows[0].name_pattern == _profile_table.ROWS[0][0]
+
+
+@pytest.mark.parametrize(
+    "name,family",
+    [("bge-reranker-v2-m3", "bge-reranker"), ("BAAI/bge-reranker-v2-m3", "bge-reranker"),
+     ("jina-reranker-v2-base-multilingual", "jina-reranker"), ("gte-rerank-v2", "gte-rerank"),
+     ("Qwen/Qwen3-Reranker-8B", "qwen-reranker"), ("rerank-v3.5", "cohere-rerank"),
+     ("netease-youdao/bce-reranker-base_v1", "bce-reranker")],
+)  # fmt: skip
+def test_rerank_models_have_the_rerank_kind(name, family):
+    prof = get_profile(name)
+    assert (prof.family, prof.rerank, prof.chat, prof.embedding) == (family, True, False, False)
+
+
+def test_rerank_batch_limits_are_data_and_unknown_rerankers_still_resolve():
+    assert get_profile("gte-rerank-v2").max_documents == 500
+    assert get_profile("bge-reranker-v2-m3").max_documents is None
+    unknown = get_profile("my-own-reranker")
+    assert not unknown.known and not unknown.rerank and unknown.max_documents is None
+    with pytest.raises(ConfigurationError, match="max_documents"):
+        get_profile("bge-reranker-v2-m3", {"max_documents": 0})
