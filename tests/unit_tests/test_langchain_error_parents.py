@@ -31,6 +31,7 @@ EXPECTED_LANGCHAIN_PARENTS = {
     E.InsufficientBalanceError: (lc.ModelPermissionDeniedError,),
     E.RateLimitError: (lc.ModelRateLimitError,),
     E.ModelNotFoundError: (lc.ModelNotFoundError,),
+    E.EndpointNotSupportedError: (lc.ModelNotFoundError,),
     E.InvalidRequestError: (lc.ModelInvalidRequestError,),
     E.ContextLengthExceededError: (lc.ContextOverflowError, lc.ModelInvalidRequestError),
     E.ContentFilterError: (lc.ModelInvalidRequestError,),
