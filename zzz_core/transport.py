@@ -19,6 +19,7 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import openai
@@ -33,6 +34,13 @@ from .sse import SSEDecoder
 log = logging.getLogger("zzz_core")
 
 _RAW_STREAM = {"X-Stainless-Raw-Response": "stream"}
+
+retry_observer: ContextVar[Callable[[E.ZZZError, float], None] | None] = ContextVar("zzz_retry_observer", default=None)
+"""Called as ``observer(failure, delay)`` each time the loop decides to send a request again
+(never for the final failure, which the caller sees raised).  Set it for a block of code,
+e.g. in an asyncio task (each task has its own copy); the bulk runner uses it so its
+concurrency limiter learns of 429s and saturation answers that the retry loop absorbed.
+It only observes: what is retried and when stays :mod:`zzz_core.retry`'s decision."""
 
 
 class StreamSink:
@@ -439,6 +447,9 @@ class Transport:
 
     @staticmethod
     def _log_retry(exc: E.ZZZError, host: str, delay: float, attempts: Attempts) -> None:
+        observer = retry_observer.get()
+        if observer is not None:
+            observer(exc, delay)
         log.warning(
             "zzz: %s from %s; sending again to %s in %.2fs (attempt %d, retry %d of %d)",
             type(exc).__name__,

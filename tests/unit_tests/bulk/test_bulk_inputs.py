@@ -1,0 +1,102 @@
+"""Reading bulk inputs: the line forms, stable ids, line-numbered errors, duplicates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from zzz_core.bulk.inputs import BulkInputError, iter_items, parse_item, scan, stable_id
+
+
+def _write(tmp_path, lines):
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
+    return path
+
+
+def test_batch_api_line_and_shorthands(tmp_path):
+    path = _write(tmp_path, [
+        {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions",
+         "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}},
+        {"custom_id": "b", "messages": [{"role": "user", "content": "你好"}], "temperature": 0},
+        "",
+        {"prompt": "Once upon"},
+        {"input": "embed me"},
+    ])  # fmt: skip
+    items = list(iter_items(path, model="m"))
+    assert [i.kind for i in items] == ["chat", "chat", "completions", "embeddings"]
+    assert items[0].body["model"] == "gpt-4o"  # kept: model= only fills a missing one
+    assert items[1].body == {"messages": [{"role": "user", "content": "你好"}], "temperature": 0, "model": "m"}
+    assert [i.line for i in items] == [1, 2, 4, 5]
+    assert items[2].custom_id == stable_id({"prompt": "Once upon"})
+    assert items[3].url == "/v1/embeddings"
+
+
+def test_stable_id_ignores_key_order_and_spacing():
+    assert stable_id({"a": 1, "b": [1, 2]}) == stable_id(json.loads('{ "b": [1,2], "a": 1 }'))
+    assert stable_id({"a": 1}) != stable_id({"a": 2})
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"custom_id": 3, "input": "x"}', "custom_id must be a non-empty string"),
+        ('{"text": "x"}', "shorthands"),
+        ('{"messages": [], "model": "m"}', "messages must be a non-empty list"),
+        ('{"messages": ["hi"]}', "messages[0]"),
+        ('{"input": ""}', "input must be"),
+        ('{"prompt": 3}', "prompt must be"),
+        ('{"url": "/v1/images", "body": {}}', "unsupported url"),
+        ('{"url": "/v1/embeddings", "method": "GET", "body": {"input": "x"}}', 'method must be "POST"'),
+        ('{"url": "/v1/embeddings", "body": "x"}', "body must be a JSON object"),
+        ('{"url": "/v1/embeddings", "body": {"input": "x"}, "extra": 1}', "unexpected keys"),
+        ('{"input": "x", "stream": true}', "stream is not supported"),
+    ],
+)
+def test_malformed_line_names_its_number(tmp_path, line, needle):
+    path = _write(tmp_path, [{"input": "fine"}, line])
+    with pytest.raises(BulkInputError) as info:
+        scan(path, model="m")
+    assert info.value.line == 2
+    assert f"{path}:line 2: " in str(info.value)
+    assert needle in str(info.value)
+
+
+def test_missing_model_says_what_to_do(tmp_path):
+    with pytest.raises(BulkInputError, match="pass --model"):
+        scan(_write(tmp_path, [{"input": "x"}]))
+
+
+def test_kind_mismatch(tmp_path):
+    with pytest.raises(BulkInputError, match="zzz bulk embed"):
+        scan(_write(tmp_path, [{"input": "x"}]), kind="chat", model="m")
+
+
+def test_duplicate_custom_id(tmp_path):
+    path = _write(tmp_path, [{"custom_id": "x", "input": "a"}, {"custom_id": "y", "input": "b"},
+                             {"custom_id": "x", "input": "c"}])  # fmt: skip
+    with pytest.raises(BulkInputError, match="line 3: custom_id 'x' was already used on line 1"):
+        scan(path, model="m")
+
+
+def test_identical_lines_without_id_are_a_duplicate(tmp_path):
+    path = _write(tmp_path, [{"input": "a"}, {"input": "b"}, {"input": "a"}])
+    with pytest.raises(BulkInputError, match="line 3: repeats line 1 exactly"):
+        scan(path, model="m")
+
+
+def test_scan_counts_and_iterables():
+    source = [{"input": "a"}, '{"input": "b"}', {"messages": [{"role": "user", "content": "q"}]}]
+    summary = scan(source, model="m")
+    assert summary.count == 3 and summary.kinds == {"embeddings", "chat"}
+    with pytest.raises(BulkInputError, match="line 2"):
+        list(iter_items([{"input": "a"}, "{"], model="m"))
+
+
+def test_parse_item_does_not_modify_the_callers_body():
+    body = {"input": "x"}
+    item = parse_item({"url": "/v1/embeddings", "body": body}, line=1, model="m")
+    assert item.body["model"] == "m" and "model" not in body

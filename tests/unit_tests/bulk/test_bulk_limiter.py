@@ -1,0 +1,173 @@
+"""Adaptive concurrency: the pure AIMD policy under a fake clock, and its asyncio face."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+
+from zzz_core.bulk.limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _fill(limit: AdaptiveLimit) -> int:
+    """Start requests until the limit says wait; return how many started."""
+    n = 0
+    while limit.delay_before_next() == 0:
+        limit.started()
+        n += 1
+    return n
+
+
+def test_starts_at_initial_and_waits_for_a_free_slot():
+    limit = AdaptiveLimit(4, 10, clock=Clock())
+    assert _fill(limit) == 4
+    assert limit.delay_before_next() == math.inf
+    limit.on_success()
+    limit.finished()
+    assert limit.delay_before_next() == 0
+
+
+def test_grows_additively_one_per_window_up_to_maximum():
+    limit = AdaptiveLimit(2, 5, clock=Clock())
+    seen = [limit.limit]
+    for _ in range(40):
+        for _ in range(limit.limit):
+            limit.started()
+        for _ in range(limit.limit):
+            limit.on_success()
+            limit.finished()
+        seen.append(limit.limit)
+    assert seen[:5] == [2, 3, 4, 5, 5]
+    assert max(seen) == 5
+
+
+def test_throttle_halves_and_pauses_for_retry_after():
+    clock = Clock()
+    limit = AdaptiveLimit(16, 64, tolerance=0, clock=clock)
+    _fill(limit)
+    limit.on_throttle(retry_after=2.0)
+    assert limit.limit == 8
+    assert limit.delay_before_next() == pytest.approx(2.0)
+    clock.now += 2.0
+    assert limit.delay_before_next() == math.inf  # still 16 in flight, limit 8
+    # Throttles of requests already in flight at the decrease do not halve again.
+    for _ in range(16):
+        limit.on_throttle()
+        limit.finished()
+    assert limit.limit == 8
+    assert limit.delay_before_next() == 0
+    limit.started()
+    limit.on_throttle()
+    assert limit.limit == 4
+    for _ in range(10):
+        limit.on_throttle()
+        limit._grace = 0
+    assert limit.limit == 1  # never below 1
+
+
+def test_a_few_random_throttles_do_not_stop_growth():
+    limit = AdaptiveLimit(20, 100, clock=Clock())  # tolerance 10%
+    for _ in range(30):
+        n = limit.limit
+        for _ in range(n):
+            limit.started()
+        for i in range(n):
+            if i % 20 == 0:  # 5% throttled, as a gateway throttling at random
+                limit.on_throttle(retry_after=1.0)
+            limit.on_success()
+            limit.finished()
+    assert limit.limit == 50
+    assert limit.decreases == 0
+    assert limit.delay_before_next() == 0  # no pause either
+
+
+def test_a_saturated_gateway_is_backed_off_from():
+    limit = AdaptiveLimit(64, 128, clock=Clock())
+    cap = 40
+    for _ in range(20):
+        n = limit.limit
+        for _ in range(n):
+            limit.started()
+        for i in range(n):
+            if i >= cap:
+                limit.on_throttle(retry_after=0.0)
+            else:
+                limit.on_success()
+            limit.finished()
+    assert limit.decreases >= 1
+    assert limit.limit <= 48
+
+
+def test_requests_per_minute_spaces_starts():
+    clock = Clock()
+    limit = AdaptiveLimit(100, 100, requests_per_minute=120, clock=clock)
+    starts = []
+    while clock.now < 1060:
+        if limit.delay_before_next() == 0:
+            limit.started()
+            starts.append(clock.now)
+            limit.on_success()
+            limit.finished()
+        clock.now += 0.25
+    assert 119 <= len(starts) <= 121
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.5 - 1e-9
+
+
+def test_tokens_per_minute_budget_and_correction():
+    clock = Clock()
+    limit = AdaptiveLimit(100, 100, tokens_per_minute=6000, clock=clock)  # 100 tokens/s
+    limit.started(tokens=300)
+    assert limit.delay_before_next() == pytest.approx(2.0)  # 200 in deficit at 100/s
+    limit.on_success(tokens=-100)  # it used 200, not 300: give 100 back
+    assert limit.delay_before_next() == pytest.approx(1.0)
+    clock.now += 1.0
+    assert limit.delay_before_next() == 0
+
+
+def test_rejects_bad_settings():
+    with pytest.raises(ValueError):
+        AdaptiveLimit(0, 10)
+    with pytest.raises(ValueError):
+        AdaptiveLimit(1, 10, backoff=1.5)
+    with pytest.raises(ValueError):
+        AdaptiveLimit(1, 10, requests_per_minute=0)
+
+
+async def test_async_limiter_bounds_concurrency_and_learns():
+    limiter = AsyncAdaptiveLimiter(3, 3)
+    assert isinstance(limiter, ConcurrencyLimiter)
+    running = peak = 0
+
+    async def job() -> None:
+        nonlocal running, peak
+        await limiter.acquire()
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.001)
+        running -= 1
+        limiter.release("ok")
+
+    await asyncio.gather(*(job() for _ in range(30)))
+    assert peak == 3 and limiter.in_flight == 0
+    with pytest.raises(ValueError):
+        limiter.observe("nope")
+
+
+async def test_async_limiter_pause_delays_acquire():
+    limiter = AsyncAdaptiveLimiter(4, 4, tolerance=0)
+    await limiter.acquire()
+    limiter.release("throttled", retry_after=0.2)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    await limiter.acquire()
+    assert loop.time() - t0 >= 0.18
+    assert limiter.limit == 2

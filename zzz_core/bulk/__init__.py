@@ -1,0 +1,60 @@
+"""Bulk jobs: many requests, resumable, within the gateway's limits (the volume layer).
+
+The core's flat modules are the wire layer (one request, its retries, its errors); this
+subpackage is what sends thousands of them:
+
+- :mod:`~zzz_core.bulk.inputs`: requests read as a stream from JSONL or an iterable
+  (Batch API lines or shorthands), with stable ids and line-numbered errors;
+- :mod:`~zzz_core.bulk.results`: the results file in the Batch API output format, written
+  line by line, crash-safe, with a fast done-index for resuming;
+- :mod:`~zzz_core.bulk.limiter`: adaptive concurrency (AIMD, ``Retry-After``, rpm/tpm caps);
+- :mod:`~zzz_core.bulk.runner`: the runner itself, async with a sync wrapper.
+
+Names are imported lazily, like :mod:`zzz_core`'s.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "ENDPOINTS": "inputs",
+    "BulkInputError": "inputs",
+    "BulkItem": "inputs",
+    "InputSummary": "inputs",
+    "iter_items": "inputs",
+    "parse_item": "inputs",
+    "scan": "inputs",
+    "stable_id": "inputs",
+    "DoneIndex": "results",
+    "ResultsFile": "results",
+    "error_record": "results",
+    "load_index": "results",
+    "read_results": "results",
+    "success_record": "results",
+    "AdaptiveLimit": "limiter",
+    "AsyncAdaptiveLimiter": "limiter",
+    "ConcurrencyLimiter": "limiter",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zzz_core.bulk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"zzz_core.bulk.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .inputs import ENDPOINTS, BulkInputError, BulkItem, InputSummary, iter_items, parse_item, scan, stable_id
+    from .limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
+    from .results import DoneIndex, ResultsFile, error_record, load_index, read_results, success_record

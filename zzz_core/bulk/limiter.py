@@ -1,0 +1,267 @@
+"""Adaptive concurrency for bulk jobs: how many requests may be in flight, and when the next may start.
+
+Two layers, so the policy can be tested with a fake clock and shared across processes:
+
+- :class:`AdaptiveLimit` is the pure policy (no asyncio, no threads, an injected clock):
+  AIMD on the concurrency limit, a pause that honours ``Retry-After``, and optional
+  requests-per-minute and tokens-per-minute caps.
+- :class:`AsyncAdaptiveLimiter` puts it behind the :class:`ConcurrencyLimiter` interface for
+  one event loop.  The Ray helpers wrap the same class in an actor so that every worker
+  using one key consults one limit.
+
+The policy:
+
+- It starts at ``initial`` requests in flight.  Each window of ``limit`` finished requests
+  without too many throttles raises the limit by ``increase`` (additive), up to ``maximum``.
+- A throttle (429, rate limit, ``当前分组上游负载已饱和``) counts against the current
+  window.  When a window holds more than ``tolerance`` × its size of them, the limit is
+  multiplied by ``backoff`` (default: halved, never below 1) and new starts pause until
+  ``now + Retry-After``.  The tolerance (default 10%) is why: a gateway that throttles one
+  request in fifty at random is not telling us to slow down (the retry loop already waits
+  out that request's own ``Retry-After``), while one above its concurrency cap throttles a
+  large share of every window.  ``tolerance=0`` is textbook AIMD: every throttle halves.
+- After a decrease, throttles of the requests that were already in flight do not decrease
+  it again (one reaction per window, as TCP does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+__all__ = ["AdaptiveLimit", "AsyncAdaptiveLimiter", "ConcurrencyLimiter", "OUTCOMES"]
+
+OUTCOMES = ("ok", "throttled", "error")
+MAX_PAUSE = 60.0
+"""A longer ``Retry-After`` is capped (the retry loop gives such a request up anyway)."""
+
+
+@runtime_checkable
+class ConcurrencyLimiter(Protocol):
+    """What the bulk runner consults before each request and tells after it."""
+
+    async def acquire(self, tokens: int = 0) -> None:
+        """Wait until one more request may start (concurrency limit, rpm/tpm caps, a
+        ``Retry-After`` pause); ``tokens`` is what the request is expected to use."""
+
+    def release(self, outcome: str, *, retry_after: float | None = None, tokens: int = 0) -> None:
+        """One request acquired earlier has finished: ``"ok"``, ``"throttled"`` or ``"error"``.
+        ``tokens`` corrects the tokens-per-minute account: actual use minus what ``acquire``
+        was told."""
+
+    @property
+    def limit(self) -> int:
+        """The current concurrency limit (shown in progress and logs)."""
+
+
+class AdaptiveLimit:
+    """The pure AIMD state; see the module docstring.  Not thread-safe: one owner at a time.
+
+    The caller drives it: ``delay_before_next(now, tokens)`` says how long to wait (``0``:
+    go, ``math.inf``: until a request finishes); ``started(now, tokens)`` when one goes;
+    ``on_success``/``on_throttle``/``on_error`` for outcomes and ``finished()`` when a
+    started request ends.  ``on_throttle`` may also be called for a throttled attempt that
+    the retry loop will send again (the request is still in flight).
+    """
+
+    def __init__(
+        self,
+        initial: int = 16,
+        maximum: int = 256,
+        *,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
+        increase: float = 1.0,
+        backoff: float = 0.5,
+        tolerance: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if maximum < 1 or initial < 1:
+            raise ValueError("initial and maximum concurrency must be at least 1")
+        if not 0 < backoff < 1:
+            raise ValueError("backoff must be between 0 and 1 (the factor a throttle leaves of the limit)")
+        for name, cap in (("requests_per_minute", requests_per_minute), ("tokens_per_minute", tokens_per_minute)):
+            if cap is not None and cap <= 0:
+                raise ValueError(f"{name} must be positive when given")
+        self.maximum = int(maximum)
+        self.current = float(min(initial, maximum))
+        self.requests_per_minute = requests_per_minute
+        self.tokens_per_minute = tokens_per_minute
+        self.increase = increase
+        self.backoff = backoff
+        self.tolerance = tolerance
+        self.clock = clock
+        self.in_flight = 0
+        self.paused_until = -math.inf
+        self.decreases = 0
+        self._window_done = 0
+        self._window_throttled = 0
+        self._grace = 0
+        """Requests in flight at the last decrease; their throttles do not decrease again."""
+        self._next_request_at = -math.inf
+        self._tokens = float(tokens_per_minute or 0) / 60.0
+        self._tokens_at = clock()
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def limit(self) -> int:
+        return max(1, int(self.current))
+
+    def delay_before_next(self, now: float | None = None, tokens: int = 0) -> float:
+        """Seconds until one more request may start: 0 to go now, ``math.inf`` while the
+        concurrency limit is reached (wait for a request to finish)."""
+        now = self.clock() if now is None else now
+        waits = [self.paused_until - now]
+        if self.requests_per_minute is not None:
+            waits.append(self._next_request_at - now)
+        if self.tokens_per_minute is not None:
+            level = self._token_level(now)
+            if level < 0:
+                waits.append(-level / (self.tokens_per_minute / 60.0))
+        wait = max(waits)
+        if wait > 0:
+            return wait
+        return math.inf if self.in_flight >= self.limit else 0.0
+
+    def _token_level(self, now: float) -> float:
+        rate = (self.tokens_per_minute or 0) / 60.0
+        return min(rate, self._tokens + (now - self._tokens_at) * rate)  # a second's worth at most
+
+    # -- driving ----------------------------------------------------------------
+    def started(self, now: float | None = None, tokens: int = 0) -> None:
+        """A request starts now (after ``delay_before_next`` said 0)."""
+        now = self.clock() if now is None else now
+        self.in_flight += 1
+        if self.requests_per_minute is not None:
+            self._next_request_at = max(now, self._next_request_at) + 60.0 / self.requests_per_minute
+        if self.tokens_per_minute is not None:
+            self.charge_tokens(tokens, now)
+
+    def charge_tokens(self, tokens: float, now: float | None = None) -> None:
+        """Take ``tokens`` from the tokens-per-minute budget (negative gives back)."""
+        if self.tokens_per_minute is None or not tokens:
+            return
+        now = self.clock() if now is None else now
+        self._tokens = self._token_level(now) - tokens
+        self._tokens_at = now
+
+    def finished(self) -> None:
+        """A started request has ended (whatever its outcome)."""
+        self.in_flight = max(0, self.in_flight - 1)
+        if self._grace:
+            self._grace -= 1
+
+    def on_success(self, tokens: int = 0) -> None:
+        """A request succeeded; ``tokens`` corrects the tokens-per-minute account (actual
+        minus expected)."""
+        self.charge_tokens(tokens)
+        self._count(throttled=False)
+
+    def on_error(self) -> None:
+        """A request failed for a reason that says nothing about load (neutral)."""
+        self._count(throttled=False)
+
+    def on_throttle(self, retry_after: float | None = None) -> None:
+        """The gateway throttled a request (429, rate limit, upstream saturation)."""
+        now = self.clock()
+        if retry_after is not None and retry_after > 0 and now < self.paused_until:
+            # Already pausing: the gateway's word on when to come back still counts.
+            self.paused_until = max(self.paused_until, now + min(retry_after, MAX_PAUSE))
+        if self._grace:
+            return
+        self._window_throttled += 1
+        if self._window_throttled > self.tolerance * self.limit:
+            self._decrease(now, retry_after)
+
+    def _decrease(self, now: float, retry_after: float | None) -> None:
+        self.current = max(1.0, self.current * self.backoff)
+        self.decreases += 1
+        if retry_after is not None and retry_after > 0:
+            self.paused_until = max(self.paused_until, now + min(retry_after, MAX_PAUSE))
+        self._grace = self.in_flight
+        self._window_done = self._window_throttled = 0
+
+    def _count(self, *, throttled: bool) -> None:
+        self._window_done += 1
+        if self._window_done >= self.limit:
+            if self._window_throttled <= self.tolerance * self.limit:
+                self.current = min(float(self.maximum), self.current + self.increase)
+            self._window_done = self._window_throttled = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"AdaptiveLimit(limit={self.limit}, maximum={self.maximum}, in_flight={self.in_flight}, "
+            f"rpm={self.requests_per_minute}, tpm={self.tokens_per_minute})"
+        )
+
+
+class AsyncAdaptiveLimiter:
+    """:class:`AdaptiveLimit` behind :class:`ConcurrencyLimiter`, for one event loop.
+
+    Also offers ``observe(outcome, retry_after=)`` for attempts the retry loop sends again
+    (the request stays in flight), which the runner wires to the transport's retry observer.
+    """
+
+    def __init__(self, initial: int = 16, maximum: int = 256, **options: object) -> None:
+        self.state = AdaptiveLimit(initial, maximum, **options)  # type: ignore[arg-type]
+        self._changed: asyncio.Event | None = None
+
+    @classmethod
+    def wrapping(cls, state: AdaptiveLimit) -> AsyncAdaptiveLimiter:
+        limiter = cls.__new__(cls)
+        limiter.state = state
+        limiter._changed = None
+        return limiter
+
+    @property
+    def limit(self) -> int:
+        return self.state.limit
+
+    @property
+    def in_flight(self) -> int:
+        return self.state.in_flight
+
+    async def acquire(self, tokens: int = 0) -> None:
+        state = self.state
+        while True:
+            now = state.clock()
+            wait = state.delay_before_next(now, tokens)
+            if wait <= 0:
+                state.started(now, tokens)
+                return
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            changed = self._changed
+            changed.clear()
+            if math.isinf(wait):
+                await changed.wait()
+            else:
+                try:
+                    await asyncio.wait_for(changed.wait(), wait)
+                except asyncio.TimeoutError:
+                    pass
+
+    def release(self, outcome: str, *, retry_after: float | None = None, tokens: int = 0) -> None:
+        self.observe(outcome, retry_after=retry_after, tokens=tokens)
+        self.state.finished()
+        if self._changed is not None:
+            self._changed.set()
+
+    def observe(self, outcome: str, *, retry_after: float | None = None, tokens: int = 0) -> None:
+        """Learn from one outcome without ending a request (a retried attempt)."""
+        if outcome == "ok":
+            self.state.on_success(tokens)
+        elif outcome == "throttled":
+            self.state.charge_tokens(tokens)
+            self.state.on_throttle(retry_after)
+        elif outcome == "error":
+            self.state.charge_tokens(tokens)
+            self.state.on_error()
+        else:
+            raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
+
+    def __repr__(self) -> str:
+        return f"AsyncAdaptiveLimiter({self.state!r})"
