@@ -45,6 +45,8 @@ LANGCHAIN_PARENT_OF_OPENAI: dict[type[openai.OpenAIError], type[lc.ModelError]] 
 #: Where LangChain has a kind that ``openai`` lacks (added on top of the inherited one).
 NARROWER_LANGCHAIN_PARENT: dict[type[E.ZZZError], type[lc.ModelError]] = {
     E.ContextLengthExceededError: lc.ContextOverflowError,
+    # A spent budget is no gateway failure: the call was never made, so only the base kind fits.
+    E.BudgetExceededError: lc.ModelError,
 }
 
 

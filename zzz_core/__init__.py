@@ -63,6 +63,10 @@ _EXPORTS: dict[str, str] = {
     "ToolCall": "types",
     "ToolCallDelta": "types",
     "Usage": "types",
+    # cost
+    "Budget": "pricing",
+    "CallCost": "pricing",
+    "price_call": "pricing",
     # decoding helpers the skins use
     "parse_partial_json": "tool_calls",
     # errors
@@ -82,6 +86,7 @@ _EXPORTS: dict[str, str] = {
     "GatewayConnectionError": "errors",
     "GatewayTimeoutError": "errors",
     "StreamInterruptedError": "errors",
+    "BudgetExceededError": "errors",
     "ConfigurationError": "_local_errors",
     "InvalidInputError": "_local_errors",
 }
@@ -106,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import ZZZConfig, normalize_base_url
     from .errors import (
         AuthenticationError,
+        BudgetExceededError,
         ConfigurationError,
         ContentFilterError,
         ContextLengthExceededError,
@@ -135,6 +141,7 @@ if TYPE_CHECKING:  # pragma: no cover
         normalize_tool_choice,
         strict_json_schema,
     )
+    from .pricing import Budget, CallCost, price_call
     from .presets import PRESETS, GatewayPreset, get_preset
     from .profiles import ModelProfile, get_profile, list_profiles, register_profile, unregister_profile
     from .rerank import plan_rerank

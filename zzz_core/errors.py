@@ -19,6 +19,7 @@ Each class is also the matching ``openai`` exception, so code written for the
     ├── GatewayConnectionError (openai.APIConnectionError)  retried, may fail over
     │   ├── GatewayTimeoutError       (openai.APITimeoutError)
     │   └── StreamInterruptedError    -- a stream that ended early; retried only before content
+    ├── BudgetExceededError           -- a run's max_cost is spent; raised before the next call is sent
     └── (local mistakes, raised before anything is sent)
         ConfigurationError (ValueError), InvalidInputError (ValueError)
 
@@ -241,6 +242,27 @@ class StreamInterruptedError(GatewayConnectionError):
 
     category = "stream_interrupted"
     advice = "The stream broke off; the text received so far is in .partial_content."
+
+
+class BudgetExceededError(ZZZError):
+    """The run's cost budget (``max_cost``) is spent: the next call was refused before it was sent.
+
+    Calls already in flight when the budget was crossed completed and were counted,
+    so ``spent`` may exceed ``limit``.  Never retried.
+    """
+
+    category = "budget_exceeded"
+    advice = "Nothing was sent. Raise max_cost, or start a new budget, to make more calls."
+
+    def __init__(self, spent: float, limit: float, currency: str | None) -> None:
+        unit = f" {currency}" if currency else ""
+        message = f"cost budget exhausted: spent {spent:.6g}{unit} of max_cost {limit:.6g}{unit}. {self.advice}"
+        super().__init__(message)
+        self.message = message
+        self._set_details(msg=message, retryable=False)
+        self.spent = spent
+        self.limit = limit
+        self.currency = currency
 
 
 #: The bases that only group the tree; they are never raised themselves.

@@ -130,12 +130,20 @@ class Transport:
     # -- non-streaming -------------------------------------------------------
 
     def request_json(
-        self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        require: str | None = None,
+        at_root: bool = False,
     ) -> tuple[Any, str]:
         """Send and decode one JSON request; return ``(payload, host)``.
 
         ``require`` names a key a success must carry (``"choices"``, ``"data"``):
         a 200 answer without it is a gateway error, not a ``TypeError`` later.
+        ``at_root`` sends ``path`` from the site's root instead of the API base
+        (new-api's ``/api/pricing`` lives beside ``/v1``, not under it).
         """
         attempts = Attempts(self.health, self.config.max_retries)
         host = attempts.first()
@@ -143,7 +151,7 @@ class Transport:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
             try:
-                response = self._send(method, host, path, body, ctx)
+                response = self._send(method, _site_root(host) if at_root else host, path, body, ctx)
                 try:
                     raw = response.read()
                 finally:
@@ -165,7 +173,13 @@ class Transport:
             host = decision.host
 
     async def arequest_json(
-        self, method: str, path: str, body: dict[str, Any] | None = None, *, require: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        require: str | None = None,
+        at_root: bool = False,
     ) -> tuple[Any, str]:
         """Async twin of :meth:`request_json` (same policy, same decoding)."""
         attempts = Attempts(self.health, self.config.max_retries)
@@ -174,7 +188,7 @@ class Transport:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
             try:
-                response = await self._asend(method, host, path, body, ctx)
+                response = await self._asend(method, _site_root(host) if at_root else host, path, body, ctx)
                 try:
                     raw = await response.aread()
                 finally:
@@ -583,6 +597,12 @@ def _shown(exc: openai.APIConnectionError) -> BaseException:
 
 def _root(exc: BaseException) -> BaseException:
     return exc.__cause__ or exc
+
+
+def _site_root(base_url: str) -> str:
+    """``https://h/v1`` -> ``https://h``; a base URL without a version segment is its own root."""
+    head, _, last = base_url.rstrip("/").rpartition("/")
+    return head if last[:1] == "v" and last[1:2].isdigit() and "://" in head else base_url
 
 
 def _host(url: str) -> str:

@@ -47,6 +47,7 @@ PARENTS: dict[type[E.ZZZError], tuple[tuple[type, ...], tuple[type, ...]]] = {
     E.GatewayConnectionError: ((openai.APIConnectionError,), (lc.ModelConnectionError,)),
     E.GatewayTimeoutError: ((openai.APITimeoutError,), (lc.ModelTimeoutError, lc.ModelConnectionError)),
     E.StreamInterruptedError: ((openai.APIConnectionError,), (lc.ModelConnectionError,)),
+    E.BudgetExceededError: ((openai.OpenAIError,), (lc.ModelError,)),
 }
 assert set(PARENTS) == set(E.GATEWAY_ERRORS)
 

@@ -40,10 +40,15 @@ EXPECTED_LANGCHAIN_PARENTS = {
     E.GatewayConnectionError: (lc.ModelConnectionError,),
     E.GatewayTimeoutError: (lc.ModelTimeoutError, lc.ModelConnectionError),
     E.StreamInterruptedError: (lc.ModelConnectionError,),
+    E.BudgetExceededError: (lc.ModelError,),
 }
 
 
 def make(cls):
+    if cls is E.BudgetExceededError:
+        err = cls(1.5, 1.0, "CNY")
+        err.message = "m"  # the other classes' message, so one test reads them all
+        return err
     if issubclass(cls, E.GatewayStatusError):
         return cls("m", status_code=400, url="https://x/v1", host="x", msg="m")
     return cls("m", url="https://x/v1", host="x")
@@ -66,6 +71,12 @@ def test_each_error_has_its_three_parents(zcls):
         assert isinstance(err, parent), parent
     assert err.is_retryable == err.retryable
     assert str(err) == "m" and type(pickle.loads(pickle.dumps(err))) is type(err)
+
+
+def test_budget_error_says_spent_and_limit_and_is_not_retried():
+    err = to_langchain(E.BudgetExceededError(1.5, 1.0, "CNY"))
+    assert isinstance(err, E.BudgetExceededError) and isinstance(err, lc.ModelError) and isinstance(err, E.ZZZError)
+    assert not err.is_retryable and "spent 1.5 CNY" in str(err) and "max_cost 1 CNY" in str(err)
 
 
 def test_twins_nest_like_the_core_tree():
