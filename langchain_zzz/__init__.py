@@ -3,6 +3,7 @@
 * :class:`ChatZZZ` -- chat models (tools, structured output, reasoning, vision)
 * :class:`ZZZ` -- text completions over ``/v1/completions``
 * :class:`ZZZEmbeddings` -- embeddings
+* :class:`ZZZRerank` -- a document compressor over ``/v1/rerank`` (rerank for RAG)
 
 Gateway failures surface as the classes of :mod:`langchain_zzz.errors`, each
 both zzz_core's (so ``openai``'s) and ``langchain_core.exceptions``' type.
@@ -19,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from .chat_models import ChatZZZ
 from .embeddings import ZZZEmbeddings
+from .rerank import ZZZRerank
 
 if TYPE_CHECKING:
     from .llms import ZZZ
 
-__all__ = ["ChatZZZ", "ZZZ", "ZZZEmbeddings"]
+__all__ = ["ChatZZZ", "ZZZ", "ZZZEmbeddings", "ZZZRerank"]
 
 
 def __getattr__(name: str) -> Any:

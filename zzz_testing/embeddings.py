@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .answers import STOPWORDS
 
-__all__ = ["cosine", "embed", "encode_base64", "default_dimensions"]
+__all__ = ["cosine", "coverage", "embed", "encode_base64", "default_dimensions"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
@@ -59,6 +59,28 @@ def _embed_cached(text: str, dimensions: int) -> tuple[float, ...]:
         vec[h % dimensions] += weight if (h >> 31) & 1 else -weight
     norm = math.sqrt(sum(v * v for v in vec)) or 1.0
     return tuple(round(v / norm, 8) for v in vec)
+
+
+@lru_cache(maxsize=4096)
+def _hashed_weights(text: str, dimensions: int) -> dict[int, float]:
+    weights: dict[int, float] = {}
+    for feat, weight in _features(text):
+        slot = zlib.crc32(feat.encode("utf-8")) % dimensions
+        weights[slot] = weights.get(slot, 0.0) + weight
+    return weights
+
+
+def coverage(query: str, text: str, dimensions: int = 1536) -> float:
+    """How much of ``query``'s hashed feature weight ``text`` also has, in [0, 1].
+
+    Unlike :func:`cosine`, it is not diluted by what else ``text`` says: a long passage
+    that contains the query's terms covers them fully.  The simulator's rerank scores
+    pairs with it, the way a cross-encoder reads the query against the whole passage.
+    """
+    q = _hashed_weights(query, dimensions)
+    d = _hashed_weights(text, dimensions)
+    total = sum(q.values())
+    return sum(min(w, d.get(slot, 0.0)) for slot, w in q.items()) / total if total else 0.0
 
 
 def embed(text: str, dimensions: int = 1536) -> list[float]:

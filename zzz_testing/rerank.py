@@ -1,10 +1,13 @@
 """The simulated ``POST /v1/rerank``: new-api's Jina-format answer, with meaningful scores.
 
-A document's score is how close its hashed-feature vector (the simulator's own
-embeddings, :mod:`zzz_testing.embeddings`) is to the query's, squashed to (0, 1)
-the way cross-encoder scores look.  So a passage that shares the query's words
-ranks first, and a retrieve-then-rerank test can watch the right passage move to
-the top.  Equal documents get equal scores; ties keep the documents' order.
+A document's score reads the query against the whole passage, with the same hashed
+features as the simulator's embeddings (:mod:`zzz_testing.embeddings`): mostly how
+much of the query's feature weight the passage covers, a little of their cosine,
+squashed to (0, 1) the way cross-encoder scores look.  Coverage is not diluted by
+what else a passage says, while the embeddings' cosine is; so a long passage that
+answers the question can rank low in vector retrieval and first after reranking,
+which is exactly what a retrieve-then-rerank test wants to watch.  Equal documents
+get equal scores; ties keep the documents' order.
 
 Which dialect serves it: new-api does (its router sends ``/v1/rerank`` to Jina,
 Cohere, SiliconFlow, Xinference and Ali upstreams); 智增增 documents no rerank, so
@@ -31,9 +34,10 @@ from . import answers, embeddings
 __all__ = ["RerankRejected", "rerank_answer", "relevance"]
 
 _DIMENSIONS = 1536
-# The squash: cosine 0 (nothing shared) -> about 0.08, cosine 0.5 -> about 0.92.
-_STEEPNESS = 10.0
-_MIDPOINT = 0.25
+_COVERAGE_WEIGHT = 0.85  # the rest is the cosine, which orders passages that cover equally
+# The squash: nothing shared -> about 0.02, the query fully covered -> about 0.95.
+_STEEPNESS = 8.0
+_MIDPOINT = 0.5
 
 
 class RerankRejected(ValueError):
@@ -43,7 +47,8 @@ class RerankRejected(ValueError):
 def relevance(query: str, text: str) -> float:
     """The simulated cross-encoder score of ``text`` for ``query``, in (0, 1)."""
     cos = embeddings.cosine(embeddings.embed(query, _DIMENSIONS), embeddings.embed(text, _DIMENSIONS))
-    return round(1.0 / (1.0 + math.exp(-_STEEPNESS * (cos - _MIDPOINT))), 6)
+    x = _COVERAGE_WEIGHT * embeddings.coverage(query, text, _DIMENSIONS) + (1.0 - _COVERAGE_WEIGHT) * cos
+    return round(1.0 / (1.0 + math.exp(-_STEEPNESS * (x - _MIDPOINT))), 6)
 
 
 def _text(document: Any) -> str:

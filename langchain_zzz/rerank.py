@@ -1,0 +1,100 @@
+"""``ZZZRerank``: a LangChain document compressor over the relay's ``/v1/rerank``.
+
+Drop it into a ``ContextualCompressionRetriever`` to rerank what a vector store
+retrieved, on the same key, settings, errors and retries as ``ChatZZZ``::
+
+    from langchain_classic.retrievers import ContextualCompressionRetriever
+    from langchain_zzz import ZZZRerank
+
+    reranker = ZZZRerank(model="bge-reranker-v2-m3", top_n=3)    # gateway="4z": 智增增 has no rerank
+    retriever = ContextualCompressionRetriever(base_compressor=reranker, base_retriever=store.as_retriever())
+
+The documents come back best first, each a copy of the one passed with
+``metadata["relevance_score"]`` added (the originals are not modified); ties keep
+the retrieved order; ``top_n`` larger than the number of documents returns them
+all.  An empty list returns ``[]`` without sending anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import Callbacks
+from langchain_core.documents import BaseDocumentCompressor, Document
+from pydantic import ConfigDict, Field
+
+from zzz_core.types import RerankResult
+
+from . import _error_boundary
+from ._settings import GatewaySettings
+
+__all__ = ["ZZZRerank"]
+
+
+class ZZZRerank(GatewaySettings, BaseDocumentCompressor):
+    """Rerank documents with a rerank model behind 智增增 / 4Z-API (new-api)."""
+
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
+    )
+
+    model: str = Field(default="bge-reranker-v2-m3", alias="model_name")
+    """Any rerank model the relay serves (``bge-reranker-v2-m3``, ``jina-reranker-v2-base-multilingual``, ...)."""
+    top_n: int | None = Field(default=3, ge=1)
+    """Documents to keep, best first; ``None`` keeps them all (reordered)."""
+    max_documents: int | None = Field(default=None, ge=1)
+    """Documents per request; default: the model profile's or the gateway preset's limit, if any."""
+    max_concurrency: int = Field(default=4, ge=1)
+    """Batches in flight at once in ``acompress_documents``."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Body fields sent as they are (``max_chunk_per_doc``, ``overlap_tokens``; unknown arguments land here)."""
+
+    def rerank(self, documents: Sequence[str | dict[str, Any]], query: str) -> RerankResult:
+        """The raw ranking (indices, scores, texts, usage) of strings or ``{"text": ...}`` objects."""
+        return _error_boundary.call(self._gateway.rerank, query, list(documents), **self._options())
+
+    async def arerank(self, documents: Sequence[str | dict[str, Any]], query: str) -> RerankResult:
+        """Async :meth:`rerank`."""
+        return await _error_boundary.acall(
+            self._gateway.arerank, query, list(documents), concurrency=self.max_concurrency, **self._options()
+        )
+
+    def compress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        """The ``top_n`` most relevant of ``documents``, best first, with ``metadata["relevance_score"]``.
+
+        Raises:
+            zzz_core.InvalidInputError: (a ``ValueError``) a blank query.
+            langchain_zzz.errors.EndpointNotSupportedError: the gateway has no rerank (智增增).
+            langchain_zzz.errors.*: any other gateway failure, after the retries.
+        """
+        if not documents:
+            return []
+        return _ranked(documents, self.rerank([d.page_content for d in documents], query))
+
+    async def acompress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        """Async :meth:`compress_documents` (batches sent concurrently)."""
+        if not documents:
+            return []
+        return _ranked(documents, await self.arerank([d.page_content for d in documents], query))
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "top_n": self.top_n,
+            "max_documents": self.max_documents,
+            "extra_body": self.model_kwargs or None,
+        }
+
+
+def _ranked(documents: Sequence[Document], result: RerankResult) -> list[Document]:
+    out = []
+    for hit in result.results:
+        doc = documents[hit.index]
+        metadata = {**doc.metadata, "relevance_score": hit.relevance_score}
+        out.append(Document(page_content=doc.page_content, metadata=metadata, id=doc.id))
+    return out
