@@ -214,14 +214,19 @@ def usage_metadata(usage: Usage | None) -> UsageMetadata | None:
     return md
 
 
-def _metadata(result: ZZZChatResult, model: str) -> dict[str, Any]:
-    return {
+def _metadata(result: ZZZChatResult, model: str, include_headers: bool = False) -> dict[str, Any]:
+    meta = {
         "model_provider": PROVIDER,
         "model_name": result.model or model,
         "id": result.id,
         "system_fingerprint": result.system_fingerprint,
         "gateway_host": result.host,
     }
+    if result.request_id:
+        meta["request_id"] = result.request_id
+    if include_headers:
+        meta["headers"] = dict(result.headers)
+    return meta
 
 
 def _tool_calls(calls: list[ZZZToolCall]) -> tuple[list[Any], list[Any]]:
@@ -234,10 +239,14 @@ def _tool_calls(calls: list[ZZZToolCall]) -> tuple[list[Any], list[Any]]:
     return good, bad
 
 
-def to_chat_result(result: ZZZChatResult, model: str) -> ChatResult:
-    """A decoded chat completion as LangChain's ChatResult, one generation per choice."""
+def to_chat_result(result: ZZZChatResult, model: str, include_headers: bool = False) -> ChatResult:
+    """A decoded chat completion as LangChain's ChatResult, one generation per choice.
+
+    ``response_metadata`` carries the gateway's ``request_id`` when it sent one, and
+    the response ``headers`` when ``include_headers``.
+    """
     usage = usage_metadata(result.usage)
-    meta = _metadata(result, model)
+    meta = _metadata(result, model, include_headers)
     generations = []
     for choice in result.choices:
         extra: dict[str, Any] = {}
@@ -260,6 +269,7 @@ def to_chat_result(result: ZZZChatResult, model: str) -> ChatResult:
         "system_fingerprint": result.system_fingerprint,
         "id": result.id,
         "gateway_host": result.host,
+        "request_id": result.request_id,
     }
     return ChatResult(generations=generations, llm_output=llm_output)
 
@@ -274,10 +284,11 @@ class StreamConverter:
     that never received an id gets the aggregate's on that final chunk.
     """
 
-    __slots__ = ("_ids", "_model")
+    __slots__ = ("_ids", "_model", "_include_headers")
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, include_headers: bool = False) -> None:
         self._model = model
+        self._include_headers = include_headers
         self._ids: set[int] = set()
 
     def chunk(self, c: ChatChunk) -> ChatGenerationChunk | None:
@@ -313,6 +324,7 @@ class StreamConverter:
         info = {"finish_reason": choice.finish_reason if choice else None}
         message = AIMessageChunk(
             content="", tool_call_chunks=missing, usage_metadata=usage_metadata(result.usage),
-            response_metadata={**_metadata(result, self._model), **info}, chunk_position="last", id=result.id,
+            response_metadata={**_metadata(result, self._model, self._include_headers), **info},
+            chunk_position="last", id=result.id,
         )  # fmt: skip
         return ChatGenerationChunk(message=message, generation_info=info)

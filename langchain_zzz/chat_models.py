@@ -84,6 +84,9 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     """Stream internally even for ``invoke``."""
     stream_usage: bool = True
     """Ask for the usage chunk when streaming (ChatOpenAI turns this off for custom base URLs)."""
+    include_response_headers: bool = False
+    """Put the response's headers (lower-cased, no cookies) in ``response_metadata["headers"]``.
+    The gateway's request id is always in ``response_metadata["request_id"]`` when it sent one."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Body fields sent as they are (unknown constructor arguments land here)."""
     extra_body: dict[str, Any] | None = None
@@ -172,7 +175,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         body, model = self._request(messages, stop, stream=False, **kwargs)
-        return to_chat_result(_error_boundary.call(self._gateway.chat, body), model)
+        return to_chat_result(_error_boundary.call(self._gateway.chat, body), model, self.include_response_headers)
 
     async def _agenerate(
         self,
@@ -182,7 +185,8 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         body, model = self._request(messages, stop, stream=False, **kwargs)
-        return to_chat_result(await _error_boundary.acall(self._gateway.achat, body), model)
+        result = await _error_boundary.acall(self._gateway.achat, body)
+        return to_chat_result(result, model, self.include_response_headers)
 
     def _stream(
         self,
@@ -192,7 +196,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         body, model = self._request(messages, stop, stream=True, **kwargs)
-        converter = StreamConverter(model)
+        converter = StreamConverter(model, self.include_response_headers)
         stream = self._gateway.chat_stream(body)
         try:
             for chunk in _error_boundary.translated(iter(stream)):
@@ -211,7 +215,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         body, model = self._request(messages, stop, stream=True, **kwargs)
-        converter = StreamConverter(model)
+        converter = StreamConverter(model, self.include_response_headers)
         stream = self._gateway.achat_stream(body)
         try:
             async for chunk in _error_boundary.atranslated(stream.__aiter__()):

@@ -73,6 +73,9 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
     logit_bias: dict[int | str, float] | None = None
     streaming: bool = False
     stream_usage: bool = True
+    include_response_headers: bool = False
+    """Put the last response's headers in ``llm_output["headers"]`` (streamed: the last chunk's
+    ``generation_info``); the gateway's ``request_id`` is always there when it sent one."""
     batch_size: int = 20
     """Prompts per request."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -137,7 +140,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
         for batch in self._batches(prompts):
             body, model = self._request(batch, stop, stream=False, **kwargs)
             results.append((len(batch), _error_boundary.call(self._gateway.complete, body)))
-        return _llm_result(results, kwargs.get("model") or self.model)
+        return _llm_result(results, kwargs.get("model") or self.model, self.include_response_headers)
 
     async def _agenerate(
         self,
@@ -155,7 +158,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
         for batch in self._batches(prompts):
             body, model = self._request(batch, stop, stream=False, **kwargs)
             results.append((len(batch), await _error_boundary.acall(self._gateway.acomplete, body)))
-        return _llm_result(results, kwargs.get("model") or self.model)
+        return _llm_result(results, kwargs.get("model") or self.model, self.include_response_headers)
 
     @staticmethod
     def _merge(chunks: list[GenerationChunk]) -> GenerationChunk:
@@ -182,7 +185,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
                     yield chunk
-            yield _last_chunk(stream.result(), model)
+            yield _last_chunk(stream.result(), model, self.include_response_headers)
         finally:
             stream.close()
 
@@ -204,7 +207,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
                     yield chunk
-            yield _last_chunk(stream.result(), model)
+            yield _last_chunk(stream.result(), model, self.include_response_headers)
         finally:
             await stream.aclose()
 
@@ -226,7 +229,7 @@ def _info(finish_reason: str | None, logprobs: Any) -> dict[str, Any]:
     return info
 
 
-def _llm_result(results: list[tuple[int, CompletionResult]], model: str) -> LLMResult:
+def _llm_result(results: list[tuple[int, CompletionResult]], model: str, include_headers: bool) -> LLMResult:
     generations: list[list[Generation]] = []
     for count, result in results:
         choices = sorted(result.choices, key=lambda c: c.index)
@@ -242,7 +245,10 @@ def _llm_result(results: list[tuple[int, CompletionResult]], model: str) -> LLMR
         "model_name": (last.model if last else None) or model,
         "id": last.id if last else None,
         "gateway_host": last.host if last else None,
+        "request_id": last.request_id if last else None,
     }
+    if include_headers:
+        llm_output["headers"] = dict(last.headers) if last else {}
     return LLMResult(generations=generations, llm_output=llm_output)
 
 
@@ -252,13 +258,17 @@ def _chunk(c: CompletionChunk) -> GenerationChunk | None:
     return GenerationChunk(text=c.text, generation_info={"logprobs": c.logprobs} if c.logprobs else None)
 
 
-def _last_chunk(result: CompletionResult, model: str) -> GenerationChunk:
+def _last_chunk(result: CompletionResult, model: str, include_headers: bool) -> GenerationChunk:
     choice = result.choices[0] if result.choices else None
-    info = {
+    info: dict[str, Any] = {
         "finish_reason": choice.finish_reason if choice else None,
         "model_name": result.model or model,
         "token_usage": _token_usage([result]),
     }
+    if result.request_id:
+        info["request_id"] = result.request_id
+    if include_headers:
+        info["headers"] = dict(result.headers)
     return GenerationChunk(text="", generation_info=info)
 
 

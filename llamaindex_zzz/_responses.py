@@ -4,6 +4,8 @@
 message carries a ``ThinkingBlock`` (reasoning), a ``TextBlock`` (the answer) and
 one ``ToolCallBlock`` per tool call, with usage in ``raw["usage"]`` (OpenAI shape,
 which LlamaIndex's ``TokenCountingHandler`` reads) and in ``additional_kwargs``.
+The gateway's request id is in ``raw["request_id"]`` and ``additional_kwargs["request_id"]``;
+with ``include_headers`` the response headers are in ``raw["headers"]``.
 Nothing here parses the wire: chunks arrive decoded, tool-call fragments with
 their indexes resolved, reasoning already separated from the answer.
 """
@@ -140,7 +142,16 @@ def _logprobs(choice_logprobs: dict[str, Any] | None) -> list[list[LogProb]] | N
     return out
 
 
-def chat_response(result: ChatResult) -> ChatResponse:
+def _call_info(raw: dict[str, Any], extra: dict[str, Any], result: Any, include_headers: bool) -> None:
+    """The request id (and headers when asked) of the response, in ``raw`` and ``additional_kwargs``."""
+    request_id = getattr(result, "request_id", None)
+    if request_id:
+        raw["request_id"] = extra["request_id"] = request_id
+    if include_headers:
+        raw["headers"] = dict(getattr(result, "headers", None) or {})
+
+
+def chat_response(result: ChatResult, include_headers: bool = False) -> ChatResponse:
     """A non-streamed ``ChatResult`` as a ``ChatResponse`` (its first choice)."""
     choice = result.choices[0] if result.choices else ChatChoice()
     usage = result.usage
@@ -153,6 +164,7 @@ def chat_response(result: ChatResult) -> ChatResponse:
     extra = usage_kwargs(usage)
     if choice.refusal:
         extra["refusal"] = choice.refusal
+    _call_info(raw, extra, result, include_headers)
     return ChatResponse(message=message, raw=raw, logprobs=_logprobs(choice.logprobs), additional_kwargs=extra)
 
 
@@ -163,11 +175,17 @@ class ChatStreamState:
     calls with their arguments parsed leniently), ``delta`` the new text, and
     ``additional_kwargs["thinking_delta"]`` the new reasoning.  Only choice 0 is
     followed.  The sync and async loops of ``ZZZ`` both drive this one class.
+    ``source`` is the zzz_core stream, read for its request id and headers.
     """
 
-    __slots__ = ("_calls", "_content", "_finish", "_id", "_model", "_reasoning", "_sent", "_usage")
+    __slots__ = (
+        "_calls", "_content", "_finish", "_id", "_include_headers", "_model", "_reasoning", "_sent", "_source",
+        "_usage",
+    )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, source: Any = None, include_headers: bool = False) -> None:
+        self._source = source
+        self._include_headers = include_headers
         self._content = ""
         self._reasoning = ""
         self._calls: dict[int, list[Any]] = {}  # index -> [id, name, argument text, parsed kwargs]
@@ -211,9 +229,11 @@ class ChatStreamState:
         extra = usage_kwargs(self._usage)
         if chunk.reasoning:
             extra["thinking_delta"] = chunk.reasoning
+        raw = self._raw()
+        _call_info(raw, extra, self._source, self._include_headers)
         return ChatResponse.model_construct(
             message=_assistant(self._content, self._reasoning, calls, self._reasoning_tokens()),
-            raw=self._raw(),
+            raw=raw,
             delta=chunk.content,
             logprobs=None,
             additional_kwargs=extra,
@@ -229,11 +249,13 @@ class ChatStreamState:
         if self._sent and final == (self._content, self._reasoning.strip(), self._streamed_calls()):
             return None
         self._usage = self._usage or result.usage
+        raw, extra = self._raw(), usage_kwargs(self._usage)
+        _call_info(raw, extra, result, self._include_headers)
         return ChatResponse(
             message=_assistant(choice.content, choice.reasoning, calls, self._reasoning_tokens()),
-            raw=self._raw(),
+            raw=raw,
             delta="",
-            additional_kwargs=usage_kwargs(self._usage),
+            additional_kwargs=extra,
         )
 
     def _streamed_calls(self) -> list[tuple[Any, ...]]:
@@ -257,26 +279,30 @@ def _completion_logprobs(lp: dict[str, Any] | None) -> list[list[LogProb]] | Non
     return [[LogProb(token=t, logprob=v, bytes=[]) for t, v in (entry or {}).items()] for entry in top]
 
 
-def completion_response(result: CompletionResult) -> CompletionResponse:
+def completion_response(result: CompletionResult, include_headers: bool = False) -> CompletionResponse:
     """A ``/v1/completions`` result as a ``CompletionResponse`` (its first choice)."""
     choice = result.choices[0] if result.choices else None
     raw = dict(result.raw)
     if result.usage is not None:
         raw["usage"] = usage_dict(result.usage)
+    extra = usage_kwargs(result.usage)
+    _call_info(raw, extra, result, include_headers)
     return CompletionResponse(
         text=choice.text if choice else "",
         raw=raw,
         logprobs=_completion_logprobs(choice.logprobs if choice else None),
-        additional_kwargs=usage_kwargs(result.usage),
+        additional_kwargs=extra,
     )
 
 
 class CompletionStreamState:
     """Accumulates streamed completion chunks into successive ``CompletionResponse``s."""
 
-    __slots__ = ("_id", "_model", "_text", "_usage")
+    __slots__ = ("_id", "_include_headers", "_model", "_source", "_text", "_usage")
 
-    def __init__(self) -> None:
+    def __init__(self, source: Any = None, include_headers: bool = False) -> None:
+        self._source = source
+        self._include_headers = include_headers
         self._text = ""
         self._usage: Usage | None = None
         self._id: str | None = None
@@ -295,6 +321,6 @@ class CompletionStreamState:
         raw: dict[str, Any] = {"id": self._id, "model": self._model}
         if self._usage is not None:
             raw["usage"] = usage_dict(self._usage)
-        return CompletionResponse(
-            text=self._text, delta=chunk.text, raw=raw, additional_kwargs=usage_kwargs(self._usage)
-        )
+        extra = usage_kwargs(self._usage)
+        _call_info(raw, extra, self._source, self._include_headers)
+        return CompletionResponse(text=self._text, delta=chunk.text, raw=raw, additional_kwargs=extra)

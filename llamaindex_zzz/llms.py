@@ -95,6 +95,11 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     strict: bool | None = Field(
         default=None, description="Strict JSON schemas for tools and structured output; None leaves the flag out."
     )
+    include_response_headers: bool = Field(
+        default=False,
+        description="Put the response headers in raw['headers']; the gateway's request id is always in "
+        "raw['request_id'] and additional_kwargs['request_id'] when it sent one.",
+    )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Merged into every request; unknown keys and extra_body go into the body."
     )
@@ -205,7 +210,8 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         if not self.metadata.is_chat_model:
             return completion_response_to_chat_response(self._complete(self.messages_to_prompt(messages), **kwargs))
-        return R.chat_response(self._gateway.chat(self._chat_body(messages, False, kwargs)))
+        result = self._gateway.chat(self._chat_body(messages, False, kwargs))
+        return R.chat_response(result, self.include_response_headers)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         if not self.metadata.is_chat_model:
@@ -215,7 +221,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         stream = self._gateway.chat_stream(self._chat_body(messages, True, kwargs))
 
         def gen() -> ChatResponseGen:
-            state = R.ChatStreamState()
+            state = R.ChatStreamState(stream, self.include_response_headers)
             try:
                 for chunk in stream:
                     response = state.feed(chunk)
@@ -230,13 +236,14 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         return gen()
 
     def _complete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
-        return R.completion_response(self._gateway.complete(self._completion_body(prompt, False, kwargs)))
+        result = self._gateway.complete(self._completion_body(prompt, False, kwargs))
+        return R.completion_response(result, self.include_response_headers)
 
     def _stream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseGen:
         stream = self._gateway.complete_stream(self._completion_body(prompt, True, kwargs))
 
         def gen() -> CompletionResponseGen:
-            state = R.CompletionStreamState()
+            state = R.CompletionStreamState(stream, self.include_response_headers)
             try:
                 for chunk in stream:
                     response = state.feed(chunk)
@@ -272,7 +279,8 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         if not self.metadata.is_chat_model:
             response = await self._acomplete(self.messages_to_prompt(messages), **kwargs)
             return completion_response_to_chat_response(response)
-        return R.chat_response(await self._gateway.achat(self._chat_body(messages, False, kwargs)))
+        result = await self._gateway.achat(self._chat_body(messages, False, kwargs))
+        return R.chat_response(result, self.include_response_headers)
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         if not self.metadata.is_chat_model:
@@ -281,7 +289,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         stream = self._gateway.achat_stream(self._chat_body(messages, True, kwargs))
 
         async def gen() -> ChatResponseAsyncGen:
-            state = R.ChatStreamState()
+            state = R.ChatStreamState(stream, self.include_response_headers)
             try:
                 async for chunk in stream:
                     response = state.feed(chunk)
@@ -296,13 +304,14 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         return gen()
 
     async def _acomplete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
-        return R.completion_response(await self._gateway.acomplete(self._completion_body(prompt, False, kwargs)))
+        result = await self._gateway.acomplete(self._completion_body(prompt, False, kwargs))
+        return R.completion_response(result, self.include_response_headers)
 
     async def _astream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseAsyncGen:
         stream = self._gateway.acomplete_stream(self._completion_body(prompt, True, kwargs))
 
         async def gen() -> CompletionResponseAsyncGen:
-            state = R.CompletionStreamState()
+            state = R.CompletionStreamState(stream, self.include_response_headers)
             try:
                 async for chunk in stream:
                     response = state.feed(chunk)

@@ -55,7 +55,9 @@ def render() -> str:
     lines += [
         "",
         "Every instance carries `code`, `msg`, `status_code`, `request_id` (new-api's `(request id: …)` suffix is",
-        "moved here), `host`, `retryable`, `attempts`, `hosts_tried`, `retry_after` and a redacted `body_excerpt`.",
+        "moved here; else the response's `X-Oneapi-Request-Id` or `X-Request-Id` header, for HTTP-200 envelopes and",
+        "errors inside streams too; it is repeated at the end of the message, for support tickets), `host`,",
+        "`retryable`, `attempts`, `hosts_tried`, `retry_after` and a redacted `body_excerpt`.",
         "A stream that fails after content arrived keeps that text in `partial_content`.",
         "",
         "## How a failure is classified",

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors as E
+from .headers import request_id_of
 
 # 1. Error codes (string form, lower-case) -> class.
 CODE_TABLE: dict[str, type[E.ZZZError]] = {
@@ -367,7 +368,7 @@ def _build(
     excerpt = _excerpt(body, ctx.secrets)
     headers = ctx.headers
     if request_id is None and headers is not None:
-        request_id = headers.get("x-request-id") or headers.get("x-oneapi-request-id")
+        request_id = request_id_of(headers)
     if request_id is not None:
         request_id = redact(request_id, ctx.secrets)
     title = cls.category.replace("_", " ").capitalize()
@@ -378,6 +379,8 @@ def _build(
         text += f". Hint: {ctx.key_hint}"
     if status == 404 and "invalid url" in msg.lower() and cls is not E.EndpointNotSupportedError:
         text += ". The base_url is probably wrong: it should end in /v1"
+    if request_id:  # what the gateway's support asks for
+        text += f" (request id: {request_id})"
     retry_after = parse_retry_after(headers) if cls is E.RateLimitError or status in (429, 503) else None
     return cls(  # type: ignore[call-arg]
         _with_advice(text, cls),

@@ -33,8 +33,9 @@ from .decode import (
     parse_models,
     parse_rerank_response,
 )
+from .headers import request_id_of
 from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
-from .transport import Transport
+from .transport import Reply, Transport
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
 
 CHAT_PATH = "/chat/completions"
@@ -80,44 +81,46 @@ class Gateway:
     # -- chat ----------------------------------------------------------------
 
     def chat(self, body: dict[str, Any]) -> ChatResult:
-        payload, host = self.transport.request_json("POST", CHAT_PATH, _no_stream(body), require="choices")
-        return _parse(parse_chat_response, payload, host, CHAT_PATH)
+        reply = self.transport.request("POST", CHAT_PATH, _no_stream(body), require="choices")
+        return _with_reply(_parse(parse_chat_response, reply.payload, reply.host, CHAT_PATH), reply)
 
     async def achat(self, body: dict[str, Any]) -> ChatResult:
-        payload, host = await self.transport.arequest_json("POST", CHAT_PATH, _no_stream(body), require="choices")
-        return _parse(parse_chat_response, payload, host, CHAT_PATH)
+        reply = await self.transport.arequest("POST", CHAT_PATH, _no_stream(body), require="choices")
+        return _with_reply(_parse(parse_chat_response, reply.payload, reply.host, CHAT_PATH), reply)
 
     def chat_stream(self, body: dict[str, Any]) -> ChatStream:
         """Stream a chat; iterate for :class:`~zzz_core.types.ChatChunk`, then ``.result()``."""
         stream = ChatStream(ChatStreamAssembler)
-        stream._iterator = self.transport.stream(CHAT_PATH, _streaming(body), stream._make_sink)
+        stream._iterator = self.transport.stream(CHAT_PATH, _streaming(body), stream._make_sink, stream._got_headers)
         return stream
 
     def achat_stream(self, body: dict[str, Any]) -> AsyncChatStream:
         stream = AsyncChatStream(ChatStreamAssembler)
-        stream._iterator = self.transport.astream(CHAT_PATH, _streaming(body), stream._make_sink)
+        stream._iterator = self.transport.astream(CHAT_PATH, _streaming(body), stream._make_sink, stream._got_headers)
         return stream
 
     # -- completions ---------------------------------------------------------
 
     def complete(self, body: dict[str, Any]) -> CompletionResult:
-        payload, host = self.transport.request_json("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
-        return _parse(parse_completion_response, payload, host, COMPLETIONS_PATH)
+        reply = self.transport.request("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
+        return _with_reply(_parse(parse_completion_response, reply.payload, reply.host, COMPLETIONS_PATH), reply)
 
     async def acomplete(self, body: dict[str, Any]) -> CompletionResult:
-        payload, host = await self.transport.arequest_json(
-            "POST", COMPLETIONS_PATH, _no_stream(body), require="choices"
-        )
-        return _parse(parse_completion_response, payload, host, COMPLETIONS_PATH)
+        reply = await self.transport.arequest("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
+        return _with_reply(_parse(parse_completion_response, reply.payload, reply.host, COMPLETIONS_PATH), reply)
 
     def complete_stream(self, body: dict[str, Any]) -> ChatStream:
         stream = ChatStream(CompletionStreamAssembler)
-        stream._iterator = self.transport.stream(COMPLETIONS_PATH, _streaming(body), stream._make_sink)
+        stream._iterator = self.transport.stream(
+            COMPLETIONS_PATH, _streaming(body), stream._make_sink, stream._got_headers
+        )
         return stream
 
     def acomplete_stream(self, body: dict[str, Any]) -> AsyncChatStream:
         stream = AsyncChatStream(CompletionStreamAssembler)
-        stream._iterator = self.transport.astream(COMPLETIONS_PATH, _streaming(body), stream._make_sink)
+        stream._iterator = self.transport.astream(
+            COMPLETIONS_PATH, _streaming(body), stream._make_sink, stream._got_headers
+        )
         return stream
 
     # -- embeddings ----------------------------------------------------------
@@ -134,16 +137,16 @@ class Gateway:
             batch = texts[start : start + batch_size]
             try:
                 try:
-                    payload, host = self.transport.request_json(
+                    reply = self.transport.request(
                         "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
                     )
                 except E.InvalidRequestError as exc:
                     if not self._base64_refused(body, exc):
                         raise
-                    payload, host = self.transport.request_json(
+                    reply = self.transport.request(
                         "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
                     )
-                parts.append(_embedding(payload, len(batch), host, self.transport, start))
+                parts.append(_embedding(reply, len(batch), self.transport))
             except E.ZZZError as exc:
                 raise _not_embedded(exc, start, len(texts), parts) from None
         return _merge_embeddings(parts)
@@ -164,16 +167,16 @@ class Gateway:
             batch = texts[start : start + batch_size]
             async with gate:
                 try:
-                    payload, host = await self.transport.arequest_json(
+                    reply = await self.transport.arequest(
                         "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
                     )
                 except E.InvalidRequestError as exc:
                     if not self._base64_refused(body, exc):
                         raise
-                    payload, host = await self.transport.arequest_json(
+                    reply = await self.transport.arequest(
                         "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
                     )
-            return _embedding(payload, len(batch), host, self.transport, start)
+            return _embedding(reply, len(batch), self.transport)
 
         tasks = [asyncio.ensure_future(one(s)) for s in starts]
         try:
@@ -321,7 +324,7 @@ class Gateway:
 class ChatStream:
     """Iterator over the chunks of one streamed call; ``result()`` after the last one."""
 
-    __slots__ = ("_factory", "_sink", "_iterator", "host")
+    __slots__ = ("_factory", "_sink", "_iterator", "host", "headers")
 
     def __init__(self, factory: Any) -> None:
         self._factory = factory
@@ -329,6 +332,16 @@ class ChatStream:
         self._iterator: Iterator[Any] | None = None
         self.host: str | None = None
         """The gateway host answering this stream (after any failover)."""
+        self.headers: dict[str, str] = {}
+        """The answering response's headers (safe copy), known once the first chunk arrives."""
+
+    @property
+    def request_id(self) -> str | None:
+        """The gateway's request id of the answering response."""
+        return request_id_of(self.headers)
+
+    def _got_headers(self, headers: dict[str, str]) -> None:
+        self.headers = headers
 
     def _make_sink(self, host: str) -> Any:
         # Called by the transport once per attempt, so a retried stream starts clean.
@@ -349,7 +362,7 @@ class ChatStream:
         if self._sink is None:
             raise RuntimeError("the stream has not started; iterate it first")
         try:
-            return self._sink.result(host=self.host)
+            return _with_reply(self._sink.result(host=self.host), Reply(None, self.host or "", self.headers))
         except error_map.DECODE_ERRORS as exc:
             raise error_map.malformed(None, 200, ErrorContext(host=self.host), exc) from None
 
@@ -401,13 +414,20 @@ def _streaming(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _embedding(payload: Any, expected: int, host: str, transport: Transport, start: int) -> EmbeddingResult:
+def _embedding(reply: Reply, expected: int, transport: Transport) -> EmbeddingResult:
     try:
-        return parse_embedding_response(payload, expected=expected, host=host)
+        return _with_reply(parse_embedding_response(reply.payload, expected=expected, host=reply.host), reply)
     except ValueError as exc:
         # e.g. an empty ``data`` list with HTTP 200, which relays send for inputs they reject
-        ctx = ErrorContext(host=host, url=transport.config.base_url + EMBEDDINGS_PATH)
+        ctx = ErrorContext(host=reply.host, url=transport.config.base_url + EMBEDDINGS_PATH, headers=reply.headers)
         raise error_map.classify(status=200, code=None, message=str(exc), body=None, ctx=ctx) from None
+
+
+def _with_reply(result: Any, reply: Reply) -> Any:
+    """The decoded result with the response's request id and headers attached."""
+    result.request_id = reply.request_id
+    result.headers = reply.headers
+    return result
 
 
 def _not_embedded(exc: E.ZZZError, start: int, total: int, done: Sequence[EmbeddingResult]) -> E.ZZZError:
@@ -434,6 +454,8 @@ def _merge_embeddings(parts: Sequence[EmbeddingResult]) -> EmbeddingResult:
         model=first.model if first else None,
         usage=Usage(prompt_tokens=prompt, total_tokens=total) if any(p.usage for p in parts) else None,
         host=first.host if first else None,
+        request_id=first.request_id if first else None,
+        headers=first.headers if first else {},
     )
 
 

@@ -20,6 +20,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -28,6 +29,7 @@ from . import _compat, error_map
 from . import errors as E
 from .config import ZZZConfig
 from .error_map import ErrorContext
+from .headers import request_id_of, safe_headers
 from .retry import Attempts, HostHealth
 from .sse import SSEDecoder
 
@@ -41,6 +43,20 @@ retry_observer: ContextVar[Callable[[E.ZZZError, float], None] | None] = Context
 e.g. in an asyncio task (each task has its own copy); the bulk runner uses it so its
 concurrency limiter learns of 429s and saturation answers that the retry loop absorbed.
 It only observes: what is retried and when stays :mod:`zzz_core.retry`'s decision."""
+
+
+@dataclass(slots=True)
+class Reply:
+    """A decoded JSON success, where it came from, and its response headers."""
+
+    payload: Any
+    host: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def request_id(self) -> str | None:
+        """The gateway's request id (``X-Oneapi-Request-Id`` / ``X-Request-Id``)."""
+        return request_id_of(self.headers)
 
 
 class StreamSink:
@@ -138,7 +154,33 @@ class Transport:
         require: str | None = None,
         at_root: bool = False,
     ) -> tuple[Any, str]:
-        """Send and decode one JSON request; return ``(payload, host)``.
+        """Send and decode one JSON request; return ``(payload, host)`` (see :meth:`request`)."""
+        reply = self.request(method, path, body, require=require, at_root=at_root)
+        return reply.payload, reply.host
+
+    async def arequest_json(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        require: str | None = None,
+        at_root: bool = False,
+    ) -> tuple[Any, str]:
+        """Async twin of :meth:`request_json`."""
+        reply = await self.arequest(method, path, body, require=require, at_root=at_root)
+        return reply.payload, reply.host
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        require: str | None = None,
+        at_root: bool = False,
+    ) -> Reply:
+        """Send and decode one JSON request, with retries and failover.
 
         ``require`` names a key a success must carry (``"choices"``, ``"data"``):
         a 200 answer without it is a gateway error, not a ``TypeError`` later.
@@ -152,6 +194,7 @@ class Transport:
             failure: E.ZZZError | None = None
             try:
                 response = self._send(method, _site_root(host) if at_root else host, path, body, ctx)
+                ctx.headers = response.headers  # an HTTP-200 error envelope carries the request id too
                 try:
                     raw = response.read()
                 finally:
@@ -163,7 +206,7 @@ class Transport:
                 failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
-                return payload, _host(host)
+                return Reply(payload, _host(host), self._safe_headers(response.headers))
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
             # the request, Authorization header included.
@@ -172,7 +215,7 @@ class Transport:
             time.sleep(decision.delay)
             host = decision.host
 
-    async def arequest_json(
+    async def arequest(
         self,
         method: str,
         path: str,
@@ -180,8 +223,8 @@ class Transport:
         *,
         require: str | None = None,
         at_root: bool = False,
-    ) -> tuple[Any, str]:
-        """Async twin of :meth:`request_json` (same policy, same decoding)."""
+    ) -> Reply:
+        """Async twin of :meth:`request` (same policy, same decoding)."""
         attempts = Attempts(self.health, self.config.max_retries)
         host = attempts.first()
         while True:
@@ -189,6 +232,7 @@ class Transport:
             failure: E.ZZZError | None = None
             try:
                 response = await self._asend(method, _site_root(host) if at_root else host, path, body, ctx)
+                ctx.headers = response.headers
                 try:
                     raw = await response.aread()
                 finally:
@@ -200,7 +244,7 @@ class Transport:
                 failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
-                return payload, _host(host)
+                return Reply(payload, _host(host), self._safe_headers(response.headers))
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
             # the request, Authorization header included.
@@ -211,11 +255,19 @@ class Transport:
 
     # -- streaming -----------------------------------------------------------
 
-    def stream(self, path: str, body: dict[str, Any], make_sink: Callable[[str], StreamSink]) -> Iterator[Any]:
+    def stream(
+        self,
+        path: str,
+        body: dict[str, Any],
+        make_sink: Callable[[str], StreamSink],
+        on_headers: Callable[[dict[str, str]], None] | None = None,
+    ) -> Iterator[Any]:
         """Yield decoded chunks of one SSE request.
 
         A failure before any content was delivered is retried like any other;
         after content it is raised with ``partial_content`` set, never retried.
+        ``on_headers`` receives the (safe) response headers of each attempt that got
+        an answer, before its first chunk.
         """
         attempts = Attempts(self.health, self.config.max_retries)
         host = attempts.first()
@@ -224,6 +276,7 @@ class Transport:
             sink = make_sink(ctx.host or "")
             try:
                 response = self._send("POST", host, path, body, ctx)
+                self._answered(response, ctx, on_headers)
                 try:
                     if not _is_event_stream(response):
                         yield from self._json_as_stream(response.status_code, response.read(), ctx, sink)
@@ -260,7 +313,11 @@ class Transport:
             return
 
     async def astream(
-        self, path: str, body: dict[str, Any], make_sink: Callable[[str], StreamSink]
+        self,
+        path: str,
+        body: dict[str, Any],
+        make_sink: Callable[[str], StreamSink],
+        on_headers: Callable[[dict[str, str]], None] | None = None,
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`stream`."""
         attempts = Attempts(self.health, self.config.max_retries)
@@ -270,6 +327,7 @@ class Transport:
             sink = make_sink(ctx.host or "")
             try:
                 response = await self._asend("POST", host, path, body, ctx)
+                self._answered(response, ctx, on_headers)
                 try:
                     if not _is_event_stream(response):
                         for chunk in self._json_as_stream(response.status_code, await response.aread(), ctx, sink):
@@ -310,6 +368,15 @@ class Transport:
             return
 
     # -- shared per-event logic (pure, used by both loops) -------------------
+
+    def _safe_headers(self, headers: Any) -> dict[str, str]:
+        return safe_headers(headers, lambda value: error_map.redact(value, self._secrets))
+
+    def _answered(self, response: Any, ctx: ErrorContext, on_headers: Any) -> None:
+        # Error frames inside the stream then carry the request id; the caller gets the headers.
+        ctx.headers = response.headers
+        if on_headers is not None:
+            on_headers(self._safe_headers(response.headers))
 
     @staticmethod
     def _feed_read(events: list[Any], sink: StreamSink, ctx: ErrorContext) -> tuple[list[Any], bool, E.ZZZError | None]:

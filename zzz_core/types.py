@@ -86,6 +86,10 @@ class ChatResult:
     host: str | None = None
     """The gateway host that answered (after any mirror failover)."""
     raw: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    """The gateway's id of this call (new-api's ``X-Oneapi-Request-Id``, else ``X-Request-Id``)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """The response's headers, lower-cased, without cookies (``zzz_core.headers.safe_headers``)."""
 
 
 @dataclass(slots=True)
@@ -127,6 +131,8 @@ class CompletionResult:
     usage: Usage | None = None
     host: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -148,6 +154,9 @@ class EmbeddingResult:
     model: str | None = None
     usage: Usage | None = None
     host: str | None = None
+    request_id: str | None = None
+    """The request id of the first batch's response (see ``ChatResult.request_id``)."""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

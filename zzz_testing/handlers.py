@@ -147,6 +147,8 @@ def _error(cfg: SimConfig, category: str, shape: str | None = None, *, status: i
 
 def _sse(cfg: SimConfig, body: Iterable[Any]) -> SimResponse:
     hdrs = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]
+    if cfg.dialect == "newapi":  # new-api stamps every response, streams included (wire-facts-2 §8)
+        hdrs.append(("X-Oneapi-Request-Id", REQUEST_ID))
     return SimResponse(200, hdrs, body)
 
 
