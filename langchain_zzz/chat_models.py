@@ -31,6 +31,9 @@ from ._messages import StreamConverter, to_chat_result, to_openai_messages
 from ._settings import GatewaySettings, ModelIdentity
 from ._tokens import estimate_messages, estimate_tokens
 
+__all__ = ["ChatZZZ"]
+
+
 #: Sampling and output fields of ChatZZZ, sent through build_chat_request (None = not sent).
 _FIELD_PARAMS = (
     "temperature", "top_p", "max_tokens", "n", "seed", "presence_penalty", "frequency_penalty",

@@ -23,6 +23,9 @@ from . import _error_boundary
 from ._settings import GatewaySettings
 
 
+__all__ = ["ZZZEmbeddings"]
+
+
 class ZZZEmbeddings(GatewaySettings, Embeddings):
     """Embedding models through 智增增 / 4Z-API.
 

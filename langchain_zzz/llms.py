@@ -23,6 +23,9 @@ from . import _error_boundary
 from ._settings import GatewaySettings, ModelIdentity
 from ._tokens import estimate_tokens
 
+__all__ = ["ZZZ"]
+
+
 _FIELD_PARAMS = (
     "max_tokens",
     "temperature",

@@ -26,6 +26,21 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from ._local_errors import ConfigurationError
 from .presets import DEFAULT_GATEWAY, GatewayPreset, get_preset, preset_for_url
 
+__all__ = [
+    "ASYNC_TRANSPORTS",
+    "DEFAULT_FAILOVER_COOLDOWN",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "ENV_API_KEY",
+    "ENV_ASYNC_TRANSPORT",
+    "ENV_BASE_URL",
+    "ENV_GATEWAY",
+    "ENV_MIRRORS",
+    "ZZZConfig",
+    "normalize_base_url",
+]
+
+
 ENV_API_KEY = "ZZZ_API_KEY"
 ENV_BASE_URL = "ZZZ_BASE_URL"
 ENV_GATEWAY = "ZZZ_GATEWAY"

@@ -30,6 +30,25 @@ from typing import Any
 from . import errors as E
 from .headers import request_id_of
 
+__all__ = [
+    "CODE_TABLE",
+    "DECODE_ERRORS",
+    "EXCERPT_CHARS",
+    "MESSAGE_TABLE",
+    "STATUS_TABLE",
+    "WEAK_MESSAGE_TABLE",
+    "ErrorContext",
+    "classify",
+    "from_body",
+    "from_payload",
+    "from_transport",
+    "interrupted",
+    "is_error_payload",
+    "malformed",
+    "parse_retry_after",
+    "redact",
+]
+
 # 1. Error codes (string form, lower-case) -> class.
 CODE_TABLE: dict[str, type[E.ZZZError]] = {
     "insufficient_user_quota": E.InsufficientBalanceError,

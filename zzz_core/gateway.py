@@ -38,6 +38,20 @@ from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
 from .transport import Reply, Transport
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
 
+__all__ = [
+    "CHAT_PATH",
+    "COMPLETIONS_PATH",
+    "DEFAULT_EMBED_BATCH",
+    "DEFAULT_EMBED_CONCURRENCY",
+    "EMBEDDINGS_PATH",
+    "AsyncChatStream",
+    "ChatStream",
+    "Gateway",
+    "balance_from_credit_grants",
+    "balance_from_subscription",
+]
+
+
 CHAT_PATH = "/chat/completions"
 COMPLETIONS_PATH = "/completions"
 EMBEDDINGS_PATH = "/embeddings"

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+__all__ = ["DEFAULT_GATEWAY", "PRESETS", "GatewayPreset", "get_preset", "preset_for_url"]
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayPreset:
     name: str

@@ -27,6 +27,18 @@ from typing import NoReturn
 
 from . import errors as E
 
+__all__ = [
+    "INITIAL_BACKOFF",
+    "MAX_BACKOFF",
+    "MAX_RETRY_AFTER",
+    "Attempts",
+    "Decision",
+    "HostHealth",
+    "backoff_delay",
+    "is_retryable",
+    "should_fail_over",
+]
+
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 60.0

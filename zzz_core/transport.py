@@ -33,6 +33,9 @@ from .headers import request_id_of, safe_headers
 from .retry import Attempts, HostHealth
 from .sse import SSEDecoder
 
+__all__ = ["StreamSink", "Transport"]
+
+
 log = logging.getLogger("zzz_core")
 
 _RAW_STREAM = {"X-Stainless-Raw-Response": "stream"}

@@ -12,6 +12,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+__all__ = [
+    "Balance",
+    "ChatChoice",
+    "ChatChunk",
+    "ChatResult",
+    "CompletionChoice",
+    "CompletionChunk",
+    "CompletionResult",
+    "EmbeddingResult",
+    "ModelInfo",
+    "ToolCall",
+    "ToolCallDelta",
+    "Usage",
+]
+
+
 @dataclass(slots=True)
 class Usage:
     """Token counts of one call; ``None`` where the gateway did not say."""
