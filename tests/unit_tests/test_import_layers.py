@@ -19,10 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("zzz_core", "zzz_testing", "zzz_cli", "langchain_zzz", "llamaindex_zzz", "llama_index")
 SKINS = ("langchain_zzz", "llamaindex_zzz", "llama_index")
 
-#: Edges of a known cycle whose removal is under way elsewhere (issue 12, item 3: the LangChain
-#: error boundary stops importing ``errors`` back).  Delete an entry when its edge is gone.
-PENDING_CYCLE_EDGES = {("langchain_zzz.errors", "langchain_zzz._retype")}
-
 #: What each package must never import (its own or a third party's top-level names).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "zzz_core": (
@@ -156,9 +152,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_import_cycle_inside_a_package(package):
-    graph = {
-        m: {t for t in ts if (m, t) not in PENDING_CYCLE_EDGES} for m, ts in import_graph(runtime_only=True).items()
-    }
+    graph = import_graph(runtime_only=True)
     members = {m for m in graph if _top(m) == package}
     assert members, f"no modules found for {package}"
     cycle = find_cycle(graph, members)
