@@ -9,7 +9,7 @@
 5. a reasoning model's thinking shown apart from its answer
 6. a gateway error (insufficient balance) caught as a typed exception
 
-With no ``ZZZ_API_KEY`` it starts zzz_core's gateway simulator on 127.0.0.1 and
+With no ``ZZZ_API_KEY`` it starts the gateway simulator (``zzz_testing``) on 127.0.0.1 and
 runs against it (nothing leaves the machine).  With a key it runs the same code
 against the real gateway (``ZZZ_GATEWAY``/``ZZZ_BASE_URL`` choose which), skips
 the injected error of step 6 in favour of a harmless real one, and reports the

@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("simulator", formatter_class=fmt, help="run a fake gateway on a port, for your own tests",
-                       description="Serve the zzz_core gateway simulator (python -m zzz_testing) until "
+                       description="Serve the gateway simulator of zzz_testing (python -m zzz_testing) until "
                                    "Ctrl-C: the OpenAI-compatible routes with the gateway's quirks, deterministic "
                                    "answers, reasoning, tools and embeddings. Prints its base_url and the exports "
                                    "that point code at it.",

@@ -1,6 +1,6 @@
 """Shared fixtures of the reliability suite (fault matrix, failover, soak, fuzz, secrets).
 
-Everything runs against zzz_core's gateway simulator over real sockets on
+Everything runs against zzz_testing's gateway simulator over real sockets on
 127.0.0.1: sockets to any other host are refused (pytest-socket), and the
 ``ZZZ_*`` environment is cleared so a developer's real key, base URL or mirrors
 never reach a test.  Helpers the test modules share live in ``reliability_kit``.

@@ -46,19 +46,21 @@ def test_the_factory_starts_two(zzz_simulator_factory):
 """
 
 
-def run_user_pytest(tmp_path: Path, test_source: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+def run_user_pytest(
+    tmp_path: Path, test_source: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """pytest in a fresh interpreter, in a directory that is not this project (no ini, no conftest)."""
     (tmp_path / "dump_modules.py").write_text(DUMP_PLUGIN, encoding="utf-8")
     (tmp_path / "test_user.py").write_text(test_source, encoding="utf-8")
     dump = tmp_path / "modules.json"
-    env = {
+    env = (env or {}) | {
         k: v
         for k, v in os.environ.items()
         if k not in ("PYTEST_ADDOPTS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_PLUGINS", "PYTHONPATH")
     }
     env["ZZZ_TEST_MODULES_DUMP"] = str(dump)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "dump_modules", "-p", "no:cacheprovider", "-q", "test_user.py"],
+        [sys.executable, "-m", "pytest", "-p", "dump_modules", "-p", "no:cacheprovider", "-q", *args, "test_user.py"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -87,3 +89,12 @@ def test_requesting_the_fixtures_starts_simulators(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
     assert "zzz_testing.server" in modules
+
+
+def test_with_autoloading_off_the_plugin_can_be_named(tmp_path):
+    """docs/testing.md: ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1`` plus ``-p zzz_testing.pytest_plugin``."""
+    off = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    run, _ = run_user_pytest(tmp_path, WITH_FIXTURE, env=off)
+    assert run.returncode != 0 and "fixture 'zzz_simulator' not found" in run.stdout
+    run, _ = run_user_pytest(tmp_path, WITH_FIXTURE, "-p", "zzz_testing.pytest_plugin", env=off)
+    assert run.returncode == 0, run.stdout + run.stderr
