@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import answers, embeddings, rerank, streams, tools
+from . import answers, billing, embeddings, rerank, streams, tools
 from .faults import REQUEST_ID, Fault, default_shape, error_body, html_page
 from .prompts import answer_text, json_object, react_answer, react_tools, split_question
 from .streams import DROP, Drop, EventStream, Sleep, StreamWriter, dumps
@@ -405,7 +405,7 @@ def _rerank(req: SimRequest, cfg: SimConfig) -> SimResponse:
     return _ok(cfg, answer)
 
 
-# ------------------------------------------------------------- models, billing
+# ----------------------------------------------------------------------- models
 def _model_entry(cfg: SimConfig, model_id: str) -> dict[str, Any]:
     owner = MODELS[model_id]
     entry: dict[str, Any] = {"id": model_id, "object": "model", "created": _CREATED, "owned_by": owner}
@@ -425,21 +425,6 @@ def _models(req: SimRequest, cfg: SimConfig) -> SimResponse:
     return _json(200, {"error": err}, cfg)
 
 
-def _credit_grants(req: SimRequest, cfg: SimConfig) -> SimResponse:
-    grants = {"available_amount": f"{cfg.balance:.4f}"}
-    return _json(200, {"code": 0, "msg": "ok", "object": "credit_summary", "grants": grants}, cfg)
-
-
-def _subscription(req: SimRequest, cfg: SimConfig) -> SimResponse:
-    total = round(cfg.balance + cfg.used, 6)
-    return _json(200, {"object": "billing_subscription", "has_payment_method": True, "soft_limit_usd": total,
-                       "hard_limit_usd": total, "system_hard_limit_usd": total, "access_until": 0}, cfg)  # fmt: skip
-
-
-def _usage_route(req: SimRequest, cfg: SimConfig) -> SimResponse:
-    return _json(200, {"object": "list", "total_usage": round(cfg.used * 100, 4)}, cfg)
-
-
 _ROUTES = {
     ("POST", "/v1/chat/completions"): _chat,
     ("POST", "/v1/completions"): _completions,
@@ -447,11 +432,6 @@ _ROUTES = {
     ("POST", "/v1/rerank"): _rerank,
     ("GET", "/v1/models"): _models,
 }
-_BILLING = {
-    "zhizengzeng": {("POST", "/dashboard/billing/credit_grants"): _credit_grants},
-    "newapi": {("GET", "/dashboard/billing/subscription"): _subscription,
-               ("GET", "/dashboard/billing/usage"): _usage_route},
-}  # fmt: skip
 
 
 def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
@@ -465,8 +445,10 @@ def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
     if fn is not None:
         return fn, False
     bare = path[3:] if path.startswith("/v1/") else path
-    fn = _BILLING.get(cfg.dialect, {}).get((req.method, bare))
-    return fn, fn is not None
+    body = billing.ROUTES.get(cfg.dialect, {}).get((req.method, bare))
+    if body is None:
+        return None, False
+    return (lambda r, c: _json(200, body(c.balance, c.used), c)), True
 
 
 # ----------------------------------------------------------------------- entry
