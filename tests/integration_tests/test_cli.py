@@ -14,7 +14,7 @@ import pytest
 
 from zzz_cli import main
 from zzz_core.params import reset_param_warnings
-from zzz_testing import Fault, GatewaySimulator
+from zzz_testing import MODELS, Fault, GatewaySimulator
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwx9876"
 OPENAI_KEY = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -59,14 +59,14 @@ def test_models_table(capsys: pytest.CaptureFixture[str], sim: GatewaySimulator)
     assert lines[0].split()[:8] == ["MODEL", "OWNER", "KIND", "CONTEXT", "TOOLS", "VISION", "JSON_SCHEMA", "REASONING"]
     row = next(line.split() for line in lines if line.startswith("deepseek-reasoner "))
     assert row[1:6] == ["deepseek", "chat", "128,000", "yes", "-"] and "yes" in row[6:]
-    assert f"17 models from {sim.base_url}" in out
+    assert f"{len(MODELS)} models from {sim.base_url}" in out
     assert ("ENDPOINTS" in lines[0]) is (sim.dialect == "newapi")
 
 
 def test_models_json(capsys: pytest.CaptureFixture[str], sim: GatewaySimulator) -> None:
     code, out, _ = zzz(capsys, sim, "models", "--json")
     rows = {r["id"]: r for r in json.loads(out)}
-    assert code == 0 and len(rows) == 17
+    assert code == 0 and len(rows) == len(MODELS)
     assert rows["gpt-4o"]["vision"] is True and rows["gpt-4o"]["json_schema"] is True
     assert rows["o3-mini"]["reasoning_efforts"] == ["low", "medium", "high"]
     assert rows["text-embedding-3-small"]["kind"] == "embedding"
@@ -149,7 +149,7 @@ def test_doctor_passes_against_a_healthy_gateway(capsys: pytest.CaptureFixture[s
     code, out, err = zzz(capsys, sim, "doctor")
     assert code == 0 and err == "", out
     assert "FAIL" not in out and "WARN" not in out
-    assert f"ok    primary 127.0.0.1:{sim.port}: reachable, GET /v1/models listed 17 models (" in out
+    assert f"ok    primary 127.0.0.1:{sim.port}: reachable, GET /v1/models listed {len(MODELS)} models (" in out
     assert f"key accepted: by 127.0.0.1:{sim.port}" in out and "balance: 111.8658" in out
     assert "messages:" in out and "before sending" in out
     assert out.rstrip().endswith("All checks passed.")
@@ -235,7 +235,7 @@ def test_python_dash_m_zzz_core_cli(sim: GatewaySimulator) -> None:
     proc = subprocess.run([sys.executable, "-m", "zzz_cli", "models", "--json"], capture_output=True, text=True,
                           timeout=30, env=_env(ZZZ_API_KEY=KEY, ZZZ_BASE_URL=sim.base_url))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)) == 17 and KEY not in proc.stdout + proc.stderr
+    assert len(json.loads(proc.stdout)) == len(MODELS) and KEY not in proc.stdout + proc.stderr
     sim.inject(Fault.error("balance", shape="envelope_200"))
     env = _env(ZZZ_API_KEY=KEY, ZZZ_BASE_URL=sim.base_url, ZZZ_GATEWAY=PRESET[sim.dialect])
     proc = subprocess.run([sys.executable, "-m", "zzz_cli", "balance"], capture_output=True, text=True, timeout=30,
