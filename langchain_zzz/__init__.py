@@ -4,6 +4,7 @@
 * :class:`ZZZ` -- text completions over ``/v1/completions``
 * :class:`ZZZEmbeddings` -- embeddings
 * :class:`ZZZRerank` -- a document compressor over ``/v1/rerank`` (rerank for RAG)
+* :func:`zzz_cost` -- what a block of calls cost, with an optional budget (``max_cost``)
 
 Gateway failures surface as the classes of :mod:`langchain_zzz.errors`, each
 both zzz_core's (so ``openai``'s) and ``langchain_core.exceptions``' type.
@@ -23,9 +24,10 @@ from .embeddings import ZZZEmbeddings
 from .rerank import ZZZRerank
 
 if TYPE_CHECKING:
+    from .cost import ZZZCostCallbackHandler, zzz_cost
     from .llms import ZZZ
 
-__all__ = ["ChatZZZ", "ZZZ", "ZZZEmbeddings", "ZZZRerank"]
+__all__ = ["ChatZZZ", "ZZZ", "ZZZCostCallbackHandler", "ZZZEmbeddings", "ZZZRerank", "zzz_cost"]
 
 
 def __getattr__(name: str) -> Any:
@@ -35,4 +37,8 @@ def __getattr__(name: str) -> Any:
         from .llms import ZZZ
 
         return ZZZ
+    if name in ("zzz_cost", "ZZZCostCallbackHandler"):
+        from . import cost
+
+        return getattr(cost, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -226,6 +226,8 @@ def _metadata(result: ZZZChatResult, model: str, include_headers: bool = False) 
         meta["request_id"] = result.request_id
     if include_headers:
         meta["headers"] = dict(result.headers)
+    if result.cost is not None:
+        meta["cost"] = result.cost.as_metadata()
     return meta
 
 
@@ -271,6 +273,8 @@ def to_chat_result(result: ZZZChatResult, model: str, include_headers: bool = Fa
         "gateway_host": result.host,
         "request_id": result.request_id,
     }
+    if result.cost is not None:
+        llm_output["cost"] = result.cost.as_metadata()
     return ChatResult(generations=generations, llm_output=llm_output)
 
 

@@ -66,6 +66,9 @@ class GatewaySettings(ConnectionLifecycle, BaseModel):
     """An ``httpx2.Client`` (openai 3.x) or ``httpx.Client`` (openai 2.x)."""
     http_async_client: Any = Field(default=None, exclude=True)
     """Likewise, an ``AsyncClient``."""
+    prices: dict[str, Any] | None = None
+    """Price overrides for this object's calls, per 1M tokens, e.g.
+    ``{"deepseek-*": {"input": 2, "output": 3, "cached_input": 0.2, "currency": "CNY"}}`` (docs/cost.md)."""
 
     _config: ZZZConfig = PrivateAttr()
     _gateway: Gateway = PrivateAttr()

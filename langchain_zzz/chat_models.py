@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_chat_request, get_profile, normalize_tool_choice
+from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
 from ._messages import StreamConverter, to_chat_result, to_openai_messages
@@ -178,7 +179,9 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         body, model = self._request(messages, stop, stream=False, **kwargs)
-        return to_chat_result(_error_boundary.call(self._gateway.chat, body), model, self.include_response_headers)
+        result = _error_boundary.call(self._gateway.chat, body)
+        priced(result, model, gateway=self._gateway, prices=self.prices)
+        return to_chat_result(result, model, self.include_response_headers)
 
     async def _agenerate(
         self,
@@ -189,6 +192,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     ) -> ChatResult:
         body, model = self._request(messages, stop, stream=False, **kwargs)
         result = await _error_boundary.acall(self._gateway.achat, body)
+        await apriced(result, model, gateway=self._gateway, prices=self.prices)
         return to_chat_result(result, model, self.include_response_headers)
 
     def _stream(
@@ -206,7 +210,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
                 generation = converter.chunk(chunk)
                 if generation is not None:
                     yield generation
-            yield converter.last(stream.result())
+            yield converter.last(priced(stream.result(), model, gateway=self._gateway, prices=self.prices))
         finally:
             stream.close()
 
@@ -225,7 +229,8 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
                 generation = converter.chunk(chunk)
                 if generation is not None:
                     yield generation
-            yield converter.last(stream.result())
+            result = await apriced(stream.result(), model, gateway=self._gateway, prices=self.prices)
+            yield converter.last(result)
         finally:
             await stream.aclose()
 

@@ -11,6 +11,7 @@ were not embedded.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -18,6 +19,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_embedding_request, get_profile
+from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
 from ._settings import GatewaySettings
@@ -80,7 +82,14 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         if isinstance(texts, list) and not texts:
             return []
         body = self._body(texts)
-        return _error_boundary.call(self._gateway.embed, body, batch_size=self.chunk_size).vectors
+        handler = _cost_handler()
+        if handler is not None:
+            _error_boundary.call(handler.check)
+        result = _error_boundary.call(self._gateway.embed, body, batch_size=self.chunk_size)
+        priced(result, self.model, gateway=self._gateway, prices=self.prices)
+        if handler is not None:
+            handler.count(self.model, result.usage, result.cost)
+        return result.vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -90,10 +99,22 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         if isinstance(texts, list) and not texts:
             return []
         body = self._body(texts)
+        handler = _cost_handler()
+        if handler is not None:
+            _error_boundary.call(handler.check)
         result = await _error_boundary.acall(
             self._gateway.aembed, body, batch_size=self.chunk_size, concurrency=self.max_concurrency
         )
+        await apriced(result, self.model, gateway=self._gateway, prices=self.prices)
+        if handler is not None:
+            handler.count(self.model, result.usage, result.cost)
         return result.vectors
 
     async def aembed_query(self, text: str) -> list[float]:
         return (await self.aembed_documents([text]))[0]
+
+
+def _cost_handler() -> Any:
+    """The enclosing ``zzz_cost()`` block's handler (embeddings have no LangChain callbacks to reach it)."""
+    cost = sys.modules.get("langchain_zzz.cost")  # not loaded: no block can be open
+    return cost.current_cost_handler() if cost is not None else None

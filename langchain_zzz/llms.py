@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import CompletionChunk, CompletionResult, build_completion_request, get_profile
 from zzz_core import ModelProfile as ZZZProfile
+from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
 from ._settings import GatewaySettings, ModelIdentity
@@ -142,7 +143,8 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
         results = []
         for batch in self._batches(prompts):
             body, model = self._request(batch, stop, stream=False, **kwargs)
-            results.append((len(batch), _error_boundary.call(self._gateway.complete, body)))
+            result = _error_boundary.call(self._gateway.complete, body)
+            results.append((len(batch), priced(result, model, gateway=self._gateway, prices=self.prices)))
         return _llm_result(results, kwargs.get("model") or self.model, self.include_response_headers)
 
     async def _agenerate(
@@ -160,7 +162,8 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
         results = []
         for batch in self._batches(prompts):
             body, model = self._request(batch, stop, stream=False, **kwargs)
-            results.append((len(batch), await _error_boundary.acall(self._gateway.acomplete, body)))
+            result = await _error_boundary.acall(self._gateway.acomplete, body)
+            results.append((len(batch), await apriced(result, model, gateway=self._gateway, prices=self.prices)))
         return _llm_result(results, kwargs.get("model") or self.model, self.include_response_headers)
 
     @staticmethod
@@ -188,7 +191,8 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
                     yield chunk
-            yield _last_chunk(stream.result(), model, self.include_response_headers)
+            result = priced(stream.result(), model, gateway=self._gateway, prices=self.prices)
+            yield _last_chunk(result, model, self.include_response_headers)
         finally:
             stream.close()
 
@@ -210,7 +214,8 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
                     yield chunk
-            yield _last_chunk(stream.result(), model, self.include_response_headers)
+            result = await apriced(stream.result(), model, gateway=self._gateway, prices=self.prices)
+            yield _last_chunk(result, model, self.include_response_headers)
         finally:
             await stream.aclose()
 
@@ -252,7 +257,18 @@ def _llm_result(results: list[tuple[int, CompletionResult]], model: str, include
     }
     if include_headers:
         llm_output["headers"] = dict(last.headers) if last else {}
+    cost = _summed_cost([r.cost for _, r in results])
+    if cost is not None:
+        llm_output["cost"] = cost
     return LLMResult(generations=generations, llm_output=llm_output)
+
+
+def _summed_cost(costs: list[Any]) -> dict[str, Any] | None:
+    """One request's cost, or several summed: ``None`` unless every part is priced in one currency."""
+    if not costs or any(c is None for c in costs) or len({c.currency for c in costs}) != 1:
+        return None
+    first = costs[0].as_metadata()
+    return {**first, "amount": sum(c.amount for c in costs)}
 
 
 def _chunk(c: CompletionChunk) -> GenerationChunk | None:
@@ -272,16 +288,24 @@ def _last_chunk(result: CompletionResult, model: str, include_headers: bool) -> 
         info["request_id"] = result.request_id
     if include_headers:
         info["headers"] = dict(result.headers)
+    if result.cost is not None:
+        info["cost"] = result.cost
     return GenerationChunk(text="", generation_info=info)
 
 
 def _streamed_result(chunks: list[GenerationChunk], model: str) -> LLMResult:
     usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
     generations = []
+    costs: list[Any] = []
     for chunk in chunks:
         info = dict(chunk.generation_info or {})
         for key, value in (info.pop("token_usage", None) or {}).items():
             usage[key] += value
         info.pop("model_name", None)
+        costs.append(info.pop("cost", None))
         generations.append([Generation(text=chunk.text, generation_info=info)])
-    return LLMResult(generations=generations, llm_output={"token_usage": usage, "model_name": model})
+    llm_output: dict[str, Any] = {"token_usage": usage, "model_name": model}
+    cost = _summed_cost(costs)
+    if cost is not None:
+        llm_output["cost"] = cost
+    return LLMResult(generations=generations, llm_output=llm_output)

@@ -106,6 +106,9 @@ class ChatResult:
     """The gateway's id of this call (new-api's ``X-Oneapi-Request-Id``, else ``X-Request-Id``)."""
     headers: dict[str, str] = field(default_factory=dict)
     """The response's headers, lower-cased, without cookies (``zzz_core.headers.safe_headers``)."""
+    cost: Any = None
+    """What the call cost (a :class:`zzz_core.pricing.CallCost`), or ``None`` when no price is known;
+    set by :func:`zzz_core.pricing.priced` from ``usage``."""
 
 
 @dataclass(slots=True)
@@ -149,6 +152,9 @@ class CompletionResult:
     raw: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    cost: Any = None
+    """What the call cost (a :class:`zzz_core.pricing.CallCost`), or ``None`` when no price is known;
+    set by :func:`zzz_core.pricing.priced` from ``usage``."""
 
 
 @dataclass(slots=True)
@@ -173,6 +179,9 @@ class EmbeddingResult:
     request_id: str | None = None
     """The request id of the first batch's response (see ``ChatResult.request_id``)."""
     headers: dict[str, str] = field(default_factory=dict)
+    cost: Any = None
+    """What the call cost (a :class:`zzz_core.pricing.CallCost`), or ``None`` when no price is known;
+    set by :func:`zzz_core.pricing.priced` from ``usage``."""
 
 
 @dataclass(slots=True)

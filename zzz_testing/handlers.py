@@ -8,7 +8,7 @@ pieces (sent chunked): ``bytes``, :class:`Sleep` or :data:`DROP`.
 
 Per-request headers: ``X-ZZZ-Fault`` (a fault name), ``X-ZZZ-Reasoning-Field``,
 ``X-ZZZ-Tool-Delta-Style``, ``X-ZZZ-Stream-Chunks`` (about N content chunks) and
-``X-ZZZ-Shuffle: 1`` (embedding entries out of order).
+``X-ZZZ-Shuffle: 1`` (embedding entries out of order) and ``X-ZZZ-Cached-Tokens: N`` (a prompt-cache hit of N tokens in chat usage).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import answers, billing, embeddings, rerank, streams, tools
+from . import answers, billing, embeddings, pricing, rerank, streams, tools
 from .faults import REQUEST_ID, Fault, default_shape, error_body, html_page
 from .prompts import answer_text, json_object, react_answer, react_tools, split_question
 from .streams import DROP, Drop, EventStream, Sleep, StreamWriter, dumps
@@ -96,6 +96,10 @@ class SimConfig:
     latency: float = 0.0
     balance: float = 111.8658
     used: float = 8.1342
+    pricing: dict[str, Any] | None = None
+    """new-api's ``GET /api/pricing`` body; ``None``: :data:`zzz_testing.pricing.DEFAULT_PRICING`."""
+    status: dict[str, Any] | None = None
+    """new-api's ``GET /api/status`` body; ``None``: :data:`zzz_testing.pricing.DEFAULT_STATUS`."""
     rerank: bool | None = None
     """Serve ``/v1/rerank``; ``None``: as the dialect does (new-api yes, 智增增 no: a 404)."""
     rerank_max_documents: int | None = None
@@ -289,6 +293,8 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
         completion += sum(answers.count_tokens(c["arguments"]) for c in ch.get("tool_calls") or [])
     r_tokens = sum(answers.count_tokens(ch["reasoning"] or "") for ch in choices) if reasoning else None
     usage = _usage(prompt_tokens, completion, r_tokens)
+    if (cached := req.headers.get("x-zzz-cached-tokens", "")).isdigit():  # a prompt-cache hit, on demand
+        usage["prompt_tokens_details"]["cached_tokens"] = min(int(cached), prompt_tokens)
     top = _int(body, "top_logprobs", 0) or 0
     want_lp = body.get("logprobs") is True
 
@@ -445,6 +451,9 @@ def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
     if fn is not None:
         return fn, False
     bare = path[3:] if path.startswith("/v1/") else path
+    published = pricing.ROUTES.get(cfg.dialect, {}).get((req.method, bare))
+    if published is not None:  # new-api's public pricing: read from the simulator's settings
+        return (lambda r, c: _json(200, published(c), c)), True
     body = billing.ROUTES.get(cfg.dialect, {}).get((req.method, bare))
     if body is None:
         return None, False

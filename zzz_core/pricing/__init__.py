@@ -15,6 +15,7 @@ the formula and the sources.
 
 from __future__ import annotations
 
+from .attach import apriced, priced
 from .budget import Budget
 from .cost import CallCost, cost_of
 from .newapi import NewApiPricing, prices_from_newapi
@@ -44,11 +45,13 @@ __all__ = [
     "Prices",
     "PricingWarning",
     "aensure_gateway_prices",
+    "apriced",
     "builtin_table",
     "cost_of",
     "find_price",
     "gateway_pricing",
     "price_call",
+    "priced",
     "prices_from_mapping",
     "prices_from_newapi",
     "reset_price_cache",

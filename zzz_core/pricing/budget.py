@@ -23,7 +23,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import BudgetExceededError
 from ..types import Usage
 from .cost import CallCost
 from .sources import Prices, as_usage, price_call, warn_once
@@ -84,6 +83,8 @@ class Budget:
         Call it before sending; it costs a comparison.
         """
         if self.max_cost is not None and self.spent >= self.max_cost:
+            from ..errors import BudgetExceededError  # loads openai: only when a budget is spent
+
             raise BudgetExceededError(self.spent, self.max_cost, self.currency)
 
     # -- counting ------------------------------------------------------------

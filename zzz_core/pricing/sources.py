@@ -48,6 +48,7 @@ __all__ = [
     "reset_price_cache",
     "tables",
     "warn_once",
+    "warn_unpriced",
 ]
 
 ENV_PRICES = "ZZZ_PRICES"
@@ -225,13 +226,18 @@ def price_call(
     """
     row = find_price(model, prices=prices, gateway=gateway)
     if row is None:
-        warn_once(
-            f"unpriced:{model}",
-            f"no price known for model {model!r}, so its cost is None; give one with prices= or a {ENV_PRICES} "
-            'file, e.g. {"' + model + '": {"input": 1.0, "output": 2.0, "currency": "CNY"}} (per 1M tokens)',
-        )
+        warn_unpriced(model)
         return None
     return cost_of(model, as_usage(usage), row)
+
+
+def warn_unpriced(model: str) -> None:
+    """The one warning per process for a model no source prices."""
+    warn_once(
+        f"unpriced:{model}",
+        f"no price known for model {model!r}, so its cost is None; give one with prices= or a {ENV_PRICES} "
+        'file, e.g. {"' + model + '": {"input": 1.0, "output": 2.0, "currency": "CNY"}} (per 1M tokens)',
+    )
 
 
 def as_usage(usage: Usage | Mapping[str, Any] | None) -> Usage | None:

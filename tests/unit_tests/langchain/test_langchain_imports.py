@@ -9,7 +9,7 @@ import langchain_zzz
 
 
 def test_all() -> None:
-    assert langchain_zzz.__all__ == ["ChatZZZ", "ZZZ", "ZZZEmbeddings", "ZZZRerank"]
+    assert langchain_zzz.__all__ == ["ChatZZZ", "ZZZ", "ZZZCostCallbackHandler", "ZZZEmbeddings", "ZZZRerank", "zzz_cost"]
     for name in langchain_zzz.__all__:
         assert getattr(langchain_zzz, name).__module__.startswith("langchain_zzz.")
 
