@@ -1,13 +1,15 @@
 """LlamaIndex for the 智增增 (ZhiZengZeng) and 4Z-API (new-api) relay gateways.
 
-``ZZZ`` is a ``FunctionCallingLLM`` and ``ZZZEmbedding`` a ``BaseEmbedding``; both
+``ZZZ`` is a ``FunctionCallingLLM``, ``ZZZEmbedding`` a ``BaseEmbedding`` and
+``ZZZRerank`` a node postprocessor over ``/v1/rerank``; all
 send through zzz_core (typed gateway errors, one retry loop, mirror failover,
 reasoning, tool-call repair) and take any model name the relay serves::
 
-    from llamaindex_zzz import ZZZ, ZZZEmbedding
+    from llamaindex_zzz import ZZZ, ZZZEmbedding, ZZZRerank
 
     llm = ZZZ(model="deepseek-chat")                      # key from ZZZ_API_KEY
     embed_model = ZZZEmbedding(model_name="text-embedding-3-small")
+    reranker = ZZZRerank(model="bge-reranker-v2-m3", top_n=3)
 """
 
 from __future__ import annotations
@@ -19,5 +21,6 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
 
 from .embeddings import ZZZEmbedding
 from .llms import ZZZ
+from .rerank import ZZZRerank
 
-__all__ = ["ZZZ", "ZZZEmbedding"]
+__all__ = ["ZZZ", "ZZZEmbedding", "ZZZRerank"]
