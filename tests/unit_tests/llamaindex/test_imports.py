@@ -23,7 +23,11 @@ def test_public_api_is_pinned():
 
 # -- the llama_index.*.zzz re-exports: where LlamaIndex users look for an integration ------------
 ROOT = Path(__file__).resolve().parents[3]
-REEXPORTS = {"llama_index.llms.zzz": "ZZZ", "llama_index.embeddings.zzz": "ZZZEmbedding"}
+REEXPORTS = {
+    "llama_index.llms.zzz": "ZZZ",
+    "llama_index.embeddings.zzz": "ZZZEmbedding",
+    "llama_index.postprocessor.zzz_rerank": "ZZZRerank",
+}
 
 
 @pytest.mark.parametrize(("module", "name"), sorted(REEXPORTS.items()))
@@ -35,7 +39,7 @@ def test_the_framework_namespace_path_gives_the_same_class(module, name):
 
 def test_llama_index_stays_an_implicit_namespace_package():
     """An ``__init__.py`` above our folders would shadow llama-index-core's ``llama_index``."""
-    for folder in ("llama_index", "llama_index/llms", "llama_index/embeddings"):
+    for folder in ("llama_index", "llama_index/llms", "llama_index/embeddings", "llama_index/postprocessor"):
         assert not (ROOT / folder / "__init__.py").exists(), folder
     import llama_index.core
 
@@ -52,7 +56,7 @@ def test_package_discovery_ships_the_reexports_and_claims_no_namespace():
     assert find.get("namespaces", True)
     found = setuptools.find_namespace_packages(where=str(ROOT), include=find["include"])
     assert set(REEXPORTS) <= set(found)
-    assert not {"llama_index", "llama_index.llms", "llama_index.embeddings"} & set(found)
+    assert not {"llama_index", "llama_index.llms", "llama_index.embeddings", "llama_index.postprocessor"} & set(found)
     assert not [p for p in found if p.split(".")[0] in ("tests", "benchmarks", "examples", "scripts")]
 
 
