@@ -1,4 +1,4 @@
-"""The ``zzz`` command: ``models``, ``balance``, ``chat``, ``doctor``, ``simulator``.
+"""The ``zzz`` command: ``models``, ``balance``, ``chat``, ``doctor``, ``bulk``, ``simulator``.
 
 Installed as the console script ``zzz`` (``zzz_cli:main``); ``python -m zzz_cli``
 does the same.  Standard library ``argparse`` only.  Errors are printed as one line
@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from ._bulk import add_bulk_parser
 from ._commands import _UsageError, cmd_balance, cmd_chat, cmd_models, cmd_simulator, default_model
 from ._doctor import cmd_doctor
 from ._output import Printer, format_error, mask_key
@@ -41,6 +42,7 @@ examples:
   zzz doctor                            # is everything set up right?
   zzz models                            # what the key can use, with capabilities
   zzz chat --model deepseek-reasoner "为什么天空是蓝色的?"
+  zzz bulk chat questions.jsonl -o answers.jsonl --model deepseek-chat   # resumable
   zzz simulator --port 8000             # a fake gateway for your own tests
 
 Run `zzz COMMAND --help` for a command's options."""
@@ -62,23 +64,37 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     g.add_argument("--gateway", metavar="NAME", **({"default": None} | kw),
                    help="gateway preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY, else the "
                         "preset whose host --base-url names, else zhizengzeng")  # fmt: skip
-    g.add_argument("--base-url", metavar="URL", **({"default": None} | kw),
-                   help="the gateway's base URL; default $ZZZ_BASE_URL, else the preset's")
+    g.add_argument(
+        "--base-url",
+        metavar="URL",
+        **({"default": None} | kw),
+        help="the gateway's base URL; default $ZZZ_BASE_URL, else the preset's",
+    )
     g.add_argument("--api-key", metavar="KEY", **({"default": None} | kw),
                    help="the gateway key. Discouraged: a key on the command line is saved in your shell history "
                         "and visible to other users in `ps`; prefer `export ZZZ_API_KEY=...`")  # fmt: skip
-    g.add_argument("--timeout", metavar="SECONDS", type=_positive, **({"default": None} | kw),
-                   help="per request (default 60; `zzz doctor`: 10)")
-    g.add_argument("--debug", action="store_true", **({"default": False} | kw),
-                   help="on failure print the traceback, and show zzz_core's debug log")
+    g.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive,
+        **({"default": None} | kw),
+        help="per request (default 60; `zzz doctor`: 10)",
+    )
+    g.add_argument(
+        "--debug",
+        action="store_true",
+        **({"default": False} | kw),
+        help="on failure print the traceback, and show zzz_core's debug log",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _add_globals(common, suppress=True)
     fmt = argparse.HelpFormatter
-    parser = argparse.ArgumentParser(prog="zzz", description=_DESCRIPTION, epilog=_EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="zzz", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     _add_globals(parser, suppress=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
@@ -100,11 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
                                    "sends it, goes to stderr with each line prefixed '> ' (dimmed on a terminal), "
                                    "so `zzz chat q > answer.txt` keeps only the answer.")  # fmt: skip
     p.add_argument("question", nargs="?", help="the question; '-' (or nothing, with a pipe) reads it from stdin")
-    p.add_argument("-m", "--model", default=default_model(),
-                   help=f"model name, any the gateway serves (default $ZZZ_MODEL, else {default_model()})")
+    p.add_argument(
+        "-m",
+        "--model",
+        default=default_model(),
+        help=f"model name, any the gateway serves (default $ZZZ_MODEL, else {default_model()})",
+    )
     p.add_argument("-s", "--system", metavar="TEXT", help="a system message sent before the question")
-    p.add_argument("--reasoning-effort", choices=_EFFORTS, metavar="EFFORT",
-                   help="for models that take it (o-series, gpt-5, …): " + ", ".join(_EFFORTS))
+    p.add_argument(
+        "--reasoning-effort",
+        choices=_EFFORTS,
+        metavar="EFFORT",
+        help="for models that take it (o-series, gpt-5, …): " + ", ".join(_EFFORTS),
+    )
     p.add_argument("--no-stream", action="store_true", help="wait for the whole answer instead of streaming")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
     p.add_argument("--temperature", type=float, metavar="T")
@@ -125,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.set_defaults(handler=cmd_doctor)
 
+    add_bulk_parser(sub, common)
+
     p = sub.add_parser("simulator", formatter_class=fmt, help="run a fake gateway on a port, for your own tests",
                        description="Serve the gateway simulator of zzz_testing (python -m zzz_testing) until "
                                    "Ctrl-C: the OpenAI-compatible routes with the gateway's quirks, deterministic "
@@ -134,8 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
                               "(accept only this key; repeatable), --reasoning-field, --tool-delta-style, "
                               "--chunk-chars, --latency, --keepalive-comments, --crlf.")  # fmt: skip
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
-    p.add_argument("--dialect", choices=("zhizengzeng", "newapi"), default="zhizengzeng",
-                   help="智增增's code/msg envelope, or new-api/one-api (4Z-API) (default zhizengzeng)")
+    p.add_argument(
+        "--dialect",
+        choices=("zhizengzeng", "newapi"),
+        default="zhizengzeng",
+        help="智增增's code/msg envelope, or new-api/one-api (4Z-API) (default zhizengzeng)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks on failure")
     p.set_defaults(handler=cmd_simulator)

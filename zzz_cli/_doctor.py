@@ -319,7 +319,8 @@ def diagnose(args: argparse.Namespace, environ: Mapping[str, str] | None = None)
         findings.append(Finding("fail", "configuration", str(exc)))
         return findings + [check_messages()], f"gateway {preset.name if preset else 'custom'}"
     what = f"gateway {config.gateway} ({config.dialect}) at {config.base_url}" + (
-        f", mirrors {', '.join(config.mirrors)}" if config.mirrors else ", no mirror")
+        f", mirrors {', '.join(config.mirrors)}" if config.mirrors else ", no mirror"
+    )
     probes = [probe(config, url, "primary" if i == 0 else "mirror") for i, url in enumerate(config.hosts)]
     findings += probe_findings(probes, key_usable)
     accepted = key_finding(probes, key_usable)

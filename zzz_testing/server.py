@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .accounts import AccountLimits
 from .faults import Fault
 from .handlers import SimConfig, SimRequest, SimResponse, handle, route
 from .streams import Drop, Sleep
@@ -47,6 +48,9 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     time: float
+    ok: bool | None = None
+    """True once the gateway answered it successfully (a model route, HTTP 200, no fault,
+    within the balance and the concurrency cap)."""
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
@@ -122,6 +126,8 @@ class GatewaySimulator:
         self._thread: threading.Thread | None = None
         self._state = _State()
         self._down = False
+        self.limits = AccountLimits()
+        """Balance in successful answers and a concurrency cap (see :mod:`zzz_testing.accounts`)."""
 
     # ----------------------------------------------------------------- settings
     @property
@@ -207,10 +213,32 @@ class GatewaySimulator:
     def dispatch(self, req: SimRequest) -> SimResponse:
         """Record ``req``, pick its fault and answer it (used by server and transport)."""
         self._counts[req.path] += 1
+        record = None
         if self.record_requests:
             headers = {k: (_redact(v) if k in _SECRET_HEADERS else v) for k, v in req.headers.items()}
-            self.requests.append(RecordedRequest(req.method, req.path, headers, req.json(), time.time()))
-        return handle(req, self.config, self._take_fault(req))
+            record = RecordedRequest(req.method, req.path, headers, req.json(), time.time())
+            self.requests.append(record)
+        resp = self.limits.before(req, self.config)
+        if resp is not None:
+            return resp
+        fault = self._take_fault(req)
+        resp = handle(req, self.config, fault)
+        ok = fault is None and self.limits.after(req, resp)
+        if record is not None:
+            record.ok = ok
+        return resp
+
+    def set_credits(self, successes: int | None) -> None:
+        """Let the balance run out after ``successes`` more successful model answers
+        (``None``: never).  :meth:`top_up` is the same, named for what the user does."""
+        self.limits.credits = successes
+
+    top_up = set_credits
+
+    def set_max_in_flight(self, n: int | None, retry_after: float = 0.5) -> None:
+        """Answer 429 + ``Retry-After`` to requests beyond ``n`` at once (``None``: no cap)."""
+        self.limits.max_in_flight = n
+        self.limits.retry_after = retry_after
 
     def transport(self, kind: str = "httpx2", *, sleep: bool = False) -> Any:
         """An in-process transport (``httpx2`` or ``httpx``) answering like the server."""
@@ -337,8 +365,13 @@ class GatewaySimulator:
                 path, _, query = target.partition("?")
                 conn = headers.get("connection", "").lower()
                 keep = conn != "close" if version == "HTTP/1.1" else conn == "keep-alive"
-                resp = self.dispatch(SimRequest(method, path, headers, body, query))
-                if not await _write(writer, resp, keep) or not keep:
+                self.limits.enter()
+                try:
+                    resp = self.dispatch(SimRequest(method, path, headers, body, query))
+                    written = await _write(writer, resp, keep)
+                finally:
+                    self.limits.leave()
+                if not written or not keep:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return

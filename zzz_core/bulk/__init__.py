@@ -36,6 +36,10 @@ _EXPORTS: dict[str, str] = {
     "AdaptiveLimit": "limiter",
     "AsyncAdaptiveLimiter": "limiter",
     "ConcurrencyLimiter": "limiter",
+    "ACCOUNT_STOPS": "runner",
+    "BulkReport": "runner",
+    "arun_bulk": "runner",
+    "run_bulk": "runner",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -57,4 +61,5 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .inputs import ENDPOINTS, BulkInputError, BulkItem, InputSummary, iter_items, parse_item, scan, stable_id
     from .limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
+    from .runner import ACCOUNT_STOPS, BulkReport, arun_bulk, run_bulk
     from .results import DoneIndex, ResultsFile, error_record, load_index, read_results, success_record

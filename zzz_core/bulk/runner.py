@@ -1,0 +1,432 @@
+"""The bulk runner: send every request of an input, record each answer once, resume after any stop.
+
+::
+
+    from zzz_core.bulk import run_bulk
+
+    report = run_bulk("questions.jsonl", "answers.jsonl", kind="chat", model="deepseek-chat", max_cost=20)
+    print(report.summary())          # "1000 of 1000 done (3 failed) in 41.2s, …"
+
+What it guarantees (docs/bulk.md has the rest):
+
+- **Nothing is sent before the whole input is checked**: a malformed line or a repeated
+  ``custom_id`` is a :class:`~zzz_core.bulk.inputs.BulkInputError` naming its line.
+- **Resume**: items the output file already records are skipped; only requests in flight
+  at a crash can be sent twice.  ``retry_failed=True`` sends the recorded failures again.
+- **One retry loop**: each request goes through the transport's loop (``zzz_core.transport``);
+  the runner never resends a request itself.  A per-item failure (invalid request, context
+  length, content filter, unknown model, a transient failure the loop gave up on) is
+  recorded for that item and the job goes on.
+- **Account stops**: an empty balance, a rejected key, a permission error or the
+  ``max_cost`` budget stop the job cleanly: nothing new is sent, requests in flight get
+  ``stop_grace`` seconds to finish and are recorded, and the report says
+  ``N of M done; top up and run the same command again to resume``.
+- **Adaptive concurrency** through a :class:`~zzz_core.bulk.limiter.ConcurrencyLimiter`
+  (by default an :class:`~zzz_core.bulk.limiter.AsyncAdaptiveLimiter`), which also hears of
+  the throttles the retry loop absorbed (``zzz_core.transport.retry_observer``).
+- **Memory** does not grow with the input: items are read as they are sent, the checking
+  pass keeps 8 bytes per item, and at most ``limit`` requests exist at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .. import errors as E
+from ..config import ZZZConfig
+from ..decode import parse_chat_response, parse_completion_response, parse_embedding_response
+from ..gateway import Gateway
+from ..transport import retry_observer
+from ..usage import parse_usage
+from .inputs import BulkItem, Source, iter_items, normalize_kind, scan
+from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter
+from .progress import Snapshot, make_progress
+from .results import ResultsFile, error_record, load_index, success_record
+
+__all__ = ["ACCOUNT_STOPS", "BulkReport", "arun_bulk", "run_bulk"]
+
+log = logging.getLogger("zzz_core.bulk")
+
+ACCOUNT_STOPS: tuple[type[BaseException], ...] = (
+    E.InsufficientBalanceError,
+    E.AuthenticationError,
+    E.PermissionDeniedError,
+) + ((E.BudgetExceededError,) if hasattr(E, "BudgetExceededError") else ())
+"""Failures that end the job instead of being recorded: no other item would fare better."""
+
+BULK_MAX_RETRIES = 6
+"""``max_retries`` of a gateway the runner builds itself: a long job meets more throttling."""
+
+_DECODERS = {
+    "chat": (parse_chat_response, "choices"),
+    "completions": (parse_completion_response, "choices"),
+    "embeddings": (None, "data"),
+}
+
+
+@dataclass(slots=True)
+class BulkReport:
+    """How a bulk run ended."""
+
+    output: str
+    total: int
+    already_done: int = 0
+    """Recorded by earlier runs and skipped."""
+    succeeded: int = 0
+    failed: int = 0
+    """Recorded this run with a per-item error."""
+    retryable_failed: int = 0
+    stopped: str | None = None
+    """``"account"`` (balance, key, permission), ``"budget"`` (max_cost) or None."""
+    stop_error: BaseException | None = None
+    abandoned: int = 0
+    """Requests still in flight when the stop's grace period ended (not recorded)."""
+    tokens: int = 0
+    cost: float | None = None
+    currency: str | None = None
+    elapsed: float = 0.0
+    limit: int = 0
+    """The concurrency limit at the end."""
+
+    @property
+    def recorded(self) -> int:
+        return self.already_done + self.succeeded + self.failed
+
+    @property
+    def complete(self) -> bool:
+        """Every item of the input is recorded (some may be failures)."""
+        return self.recorded >= self.total
+
+    @property
+    def exit_status(self) -> int:
+        """The CLI's: 0 all recorded, 3 an account or budget stop, 1 otherwise."""
+        if self.stopped in ("account", "budget"):
+            return 3
+        return 0 if self.complete else 1
+
+    def summary(self) -> str:
+        parts = [f"{self.recorded} of {self.total} done"]
+        if self.failed:
+            retry = f", {self.retryable_failed} transient" if self.retryable_failed else ""
+            parts.append(
+                f"({self.failed} failed{retry}: see the output's error lines; --retry-failed sends them again)"
+            )
+        text = " ".join(parts)
+        if self.stopped == "account":
+            text = f"stopped: {_short(self.stop_error)}. {text}; top up and run the same command again to resume"
+        elif self.stopped == "budget":
+            text = f"stopped: max_cost reached ({_short(self.stop_error)}). {text}; raise --max-cost and run the same command again to resume"  # noqa: E501
+        elif not self.complete:
+            text += "; run the same command again to resume"
+        cost = f", cost {self.cost:.4f}{' ' + self.currency if self.currency else ''}" if self.cost is not None else ""
+        return f"{text} [{self.elapsed:.1f}s, {self.tokens:,} tokens{cost}, concurrency {self.limit}]"
+
+
+def _short(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+class _Job:
+    """The state of one run (one event loop)."""
+
+    def __init__(self, gateway: Gateway, limiter: ConcurrencyLimiter, out: ResultsFile, report: BulkReport,
+                 budget: Any, estimate_tokens: bool) -> None:  # fmt: skip
+        self.gateway = gateway
+        self.limiter = limiter
+        self.out = out
+        self.report = report
+        self.budget = budget
+        self.estimate_tokens = estimate_tokens
+        self.stop = asyncio.Event()
+        self.base = 0
+        """Items recorded before this run (for the progress display until the exact count is known)."""
+        self.bar: Any = None
+        observe = getattr(limiter, "observe", None)
+        self.observer = None if observe is None else _throttle_observer(observe)
+
+    def snapshot(self) -> Snapshot:
+        r = self.report
+        cost = self.budget.total_cost if self.budget is not None else None
+        currency = self.budget.currency if self.budget is not None else None
+        done = max(self.base, r.already_done) + r.succeeded + r.failed
+        return Snapshot(done, r.failed, r.total, r.tokens, self.limiter.limit, cost, currency, self.base)
+
+    def halt(self, kind: str, exc: BaseException) -> None:
+        if self.report.stopped is None:
+            self.report.stopped = kind
+            self.report.stop_error = exc
+            log.warning("zzz bulk: %s; finishing the requests in flight, sending no more", _short(exc))
+        self.stop.set()
+
+    async def one(self, item: BulkItem, expected: int) -> None:
+        if self.observer is not None:
+            retry_observer.set(self.observer)  # this task's own context
+        decode, require = _DECODERS[item.kind]
+        outcome, retry_after, used = "error", None, 0
+        try:
+            try:
+                payload, host = await self.gateway.transport.arequest_json(
+                    "POST", item.url[3:], item.body, require=require
+                )
+                if decode is not None:
+                    decode(payload, host)
+                else:
+                    parse_embedding_response(payload, expected=_n_inputs(item.body), host=host)
+            except E.ZZZError as exc:
+                failure: E.ZZZError | None = exc
+            except ValueError as exc:  # a 200 answer that does not decode
+                failure = E.GatewayError(f"the answer did not decode: {exc}", status_code=200,
+                                         url=item.url, code="malformed_response")  # fmt: skip
+            else:
+                failure = None
+            if failure is None:
+                usage = parse_usage(payload.get("usage"))
+                used = usage.total_tokens if usage is not None else 0
+                self.report.tokens += used
+                if self.budget is not None:
+                    self.budget.add(str(item.body.get("model") or ""), usage)
+                self.out.write(success_record(item.custom_id, payload))
+                self.report.succeeded += 1
+                outcome = "ok"
+                return
+            if isinstance(failure, E.RateLimitError):
+                outcome, retry_after = "throttled", failure.retry_after
+            if isinstance(failure, ACCOUNT_STOPS):
+                self.halt("budget" if failure.category == "budget_exceeded" else "account", failure)
+                return  # not recorded: after a top-up this item is sent again
+            self.out.write(error_record(item.custom_id, failure))
+            self.report.failed += 1
+            self.report.retryable_failed += bool(failure.retryable)
+        finally:
+            self.limiter.release(outcome, retry_after=retry_after, tokens=(used - expected) if used else 0)
+            self.bar.update(self.snapshot())
+
+
+def _throttle_observer(observe: Any) -> Any:
+    def observer(exc: E.ZZZError, delay: float) -> None:
+        if isinstance(exc, E.RateLimitError):
+            observe("throttled", retry_after=exc.retry_after)
+
+    return observer
+
+
+def _n_inputs(body: dict[str, Any]) -> int:
+    value = body.get("input")
+    return len(value) if isinstance(value, list) else 1
+
+
+def _expected_tokens(item: BulkItem) -> int:
+    """A cheap guess of a request's tokens for the tokens-per-minute cap (corrected at release)."""
+    body = item.body
+    text = body.get("messages") or body.get("prompt") or body.get("input") or ""
+    size = len(json.dumps(text, ensure_ascii=False)) if not isinstance(text, str) else len(text)
+    return size // 3 + int(body.get("max_completion_tokens") or body.get("max_tokens") or 0)
+
+
+def _make_budget(max_cost: float | None, currency: str | None, gateway: Gateway) -> Any:
+    try:
+        from ..pricing import Budget
+    except ImportError:
+        if max_cost is not None:
+            raise E.ConfigurationError("max_cost needs zzz_core.pricing, which this install lacks") from None
+        return None
+    return Budget(max_cost, currency, gateway=gateway)
+
+
+def _spool(source: Iterable[Any], kind: str | None, model: str | None) -> str:
+    """Write an iterable's requests to a temporary JSONL file (so they can be checked, then
+    read again, without holding them in memory); returns its path."""
+    fd, path = tempfile.mkstemp(prefix="zzz-bulk-input-", suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for item in iter_items(source, kind=kind, model=model):
+                fh.write(json.dumps(item.batch_line(), ensure_ascii=False) + "\n")
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+async def arun_bulk(
+    source: Source,
+    output: str | os.PathLike[str],
+    *,
+    kind: str | None = None,
+    model: str | None = None,
+    gateway: Gateway | None = None,
+    concurrency: int = 16,
+    max_concurrency: int = 256,
+    requests_per_minute: float | None = None,
+    tokens_per_minute: float | None = None,
+    max_cost: float | None = None,
+    currency: str | None = None,
+    retry_failed: bool = False,
+    limiter: ConcurrencyLimiter | None = None,
+    progress: Any = "auto",
+    stop_grace: float = 30.0,
+    fsync: bool = False,
+    **settings: Any,
+) -> BulkReport:
+    """Send every request of ``source`` and record each answer in ``output`` (see the module docstring).
+
+    Args:
+        source: A JSONL path, or an iterable of Batch API lines / shorthands (dicts or JSON strings).
+        output: The results file (Batch API output format); the same path resumes.
+        kind: ``"chat"``, ``"completions"``/``"complete"``, ``"embeddings"``/``"embed"``; every line
+            must be of this kind (``None``: each line says).
+        model: Fills a body without ``model``.
+        gateway: The :class:`~zzz_core.Gateway` to send through; default: one built from ``settings``
+            (``api_key=``, ``base_url=``, ``gateway=``… or the ``ZZZ_*`` environment) and closed at the end.
+        concurrency: Requests in flight at the start; ``max_concurrency`` is the ceiling it may grow to.
+        requests_per_minute: Optional caps; ``tokens_per_minute`` counts a guess from the input, corrected by the usage.
+        max_cost: Stop (as for an empty balance) once this much is spent (``zzz_core.pricing`` prices the calls).
+        retry_failed: Send the recorded per-item failures again (their lines are replaced).
+        limiter: A shared :class:`~zzz_core.bulk.limiter.ConcurrencyLimiter` (e.g. the Ray actor) instead of
+            a limiter of this run's own.
+        progress: ``"auto"`` (tqdm on a terminal, else log lines), ``True``, ``False``, or a ``Progress``.
+        stop_grace: Seconds the requests in flight get to finish after an account stop.
+        fsync: ``os.fsync`` after every line (survives a power cut; slower).
+
+    Returns:
+        The :class:`BulkReport`; ``report.exit_status`` is what the CLI exits with.
+
+    Raises:
+        BulkInputError: A line cannot be sent as given (nothing was sent).
+    """
+    kind = normalize_kind(kind)
+    t0 = time.monotonic()
+    spooled = None
+    path_like = isinstance(source, (str, os.PathLike))
+    if not path_like and not isinstance(source, (list, tuple)):
+        spooled = source = _spool(source, kind, model)  # type: ignore[arg-type]
+    try:
+        total = scan(source, kind=kind, model=model).count
+        index = load_index(output, retry_failed=retry_failed)
+        if index.torn:
+            log.warning(
+                "zzz bulk: %s ended in a torn line (an earlier run was killed mid-write); it is ignored", output
+            )
+        own_gateway = gateway is None
+        if gateway is None:
+            settings.setdefault("max_retries", BULK_MAX_RETRIES)
+            gateway = Gateway(ZZZConfig.resolve(**settings))
+        elif settings:
+            raise E.ConfigurationError(f"pass either gateway= or settings, not both (got {sorted(settings)})")
+        if limiter is None:
+            limiter = AsyncAdaptiveLimiter(concurrency, max(concurrency, max_concurrency),
+                                           requests_per_minute=requests_per_minute,
+                                           tokens_per_minute=tokens_per_minute)  # fmt: skip
+        budget = _make_budget(max_cost, currency, gateway)
+        report = BulkReport(os.fspath(output), total)
+        out = ResultsFile(output, fsync=fsync).open(drop_failed=retry_failed)
+        try:
+            job = _Job(gateway, limiter, out, report, budget, tokens_per_minute is not None)
+            job.base = min(len(index), total)
+            job.bar = make_progress(progress, total, job.base)
+            await _drive(job, iter_items(source, kind=kind, model=model), index, stop_grace)
+        finally:
+            out.close()
+            if own_gateway:
+                await gateway.aclose()
+        report.elapsed = time.monotonic() - t0
+        report.limit = limiter.limit
+        if budget is not None:
+            report.cost, report.currency = budget.total_cost, budget.currency
+        return report
+    finally:
+        if spooled is not None:
+            os.unlink(spooled)
+
+
+async def _drive(job: _Job, items: Iterable[BulkItem], index: Any, stop_grace: float) -> None:
+    report = job.report
+    tasks: set[asyncio.Task[None]] = set()
+    rest = iter(items)
+    for item in rest:
+        if item.custom_id in index:
+            report.already_done += 1
+            continue
+        if job.stop.is_set():
+            break
+        expected = _expected_tokens(item) if job.estimate_tokens else 0
+        await job.limiter.acquire(expected)
+        budget_error = None
+        if job.budget is not None:
+            try:
+                job.budget.check()
+            except E.ZZZError as exc:
+                budget_error = exc
+        if budget_error is not None:
+            job.halt("budget", budget_error)
+        if job.stop.is_set():
+            job.limiter.release("error")
+            break
+        task = asyncio.ensure_future(job.one(item, expected))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await _finish(job, tasks, stop_grace)
+    for item in rest:  # after a stop: count what earlier runs recorded, for the summary
+        report.already_done += item.custom_id in index
+    job.bar.close(job.snapshot())
+
+
+async def _finish(job: _Job, tasks: set[asyncio.Task[None]], stop_grace: float) -> None:
+    if not tasks:
+        return
+    if not job.stop.is_set():
+        # Wait for all, but react to a stop that comes while waiting.
+        pending = set(tasks)
+        stop_wait = asyncio.ensure_future(job.stop.wait())
+        try:
+            while pending and not job.stop.is_set():
+                done, pending = await asyncio.wait(pending | {stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                pending.discard(stop_wait)
+                pending = {t for t in pending if not t.done()}
+        finally:
+            stop_wait.cancel()
+        if not pending:
+            return
+        tasks = pending
+    done, pending = await asyncio.wait(tasks, timeout=stop_grace)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+        job.report.abandoned = len(pending)
+        log.warning("zzz bulk: %d requests were still in flight after %.0fs and were abandoned (not recorded)",
+                    len(pending), stop_grace)  # fmt: skip
+
+
+def run_bulk(source: Source, output: str | os.PathLike[str], **options: Any) -> BulkReport:
+    """Synchronous :func:`arun_bulk` (same arguments).  Inside a running event loop (Jupyter)
+    it runs the job on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(arun_bulk(source, output, **options))
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["report"] = asyncio.run(arun_bulk(source, output, **options))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="zzz-bulk")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["report"]  # type: ignore[no-any-return]
