@@ -51,8 +51,8 @@ def add_bulk_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     kinds = bulk.add_subparsers(dest="bulk_command", metavar="KIND", title="kinds")
     for name, help_text in (("chat", "chat completions"), ("complete", "text completions"),
                             ("embed", "embeddings")):  # fmt: skip
-        p = kinds.add_parser(name, parents=[common], formatter_class=fmt, help=help_text,
-                             description=f"Run a JSONL file of {help_text} requests; see `zzz bulk --help`.")  # fmt: skip
+        about = f"Run a JSONL file of {help_text} requests; see `zzz bulk --help`."
+        p = kinds.add_parser(name, parents=[common], formatter_class=fmt, help=help_text, description=about)
         p.add_argument("input", metavar="INPUT.jsonl", help="the requests, one JSON object per line")
         p.add_argument("-o", "--output", metavar="OUTPUT.jsonl", required=True,
                        help="the results file; the same path resumes an earlier run")  # fmt: skip

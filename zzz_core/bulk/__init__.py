@@ -61,5 +61,5 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .inputs import ENDPOINTS, BulkInputError, BulkItem, InputSummary, iter_items, parse_item, scan, stable_id
     from .limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
-    from .runner import ACCOUNT_STOPS, BulkReport, arun_bulk, run_bulk
     from .results import DoneIndex, ResultsFile, error_record, load_index, read_results, success_record
+    from .runner import ACCOUNT_STOPS, BulkReport, arun_bulk, run_bulk
