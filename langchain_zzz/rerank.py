@@ -12,7 +12,10 @@ retrieved, on the same key, settings, errors and retries as ``ChatZZZ``::
 The documents come back best first, each a copy of the one passed with
 ``metadata["relevance_score"]`` added (the originals are not modified); ties keep
 the retrieved order; ``top_n`` larger than the number of documents returns them
-all.  An empty list returns ``[]`` without sending anything.
+all.  An empty list returns ``[]`` without sending anything.  Inside
+``langchain_zzz.zzz_cost()`` a rerank call counts in the block's totals (and its
+budget) at the price ``prices=``, ``ZZZ_PRICES`` or the gateway's ``/api/pricing``
+gives the model; the built-in list has no rerank prices.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
+from zzz_core.pricing import apriced, priced
 from zzz_core.types import RerankResult
 
 from . import _error_boundary
 from ._settings import GatewaySettings
+from .embeddings import _cost_handler
 
 __all__ = ["ZZZRerank"]
 
@@ -51,14 +56,34 @@ class ZZZRerank(GatewaySettings, BaseDocumentCompressor):
     """Body fields sent as they are (``max_chunk_per_doc``, ``overlap_tokens``; unknown arguments land here)."""
 
     def rerank(self, documents: Sequence[str | dict[str, Any]], query: str) -> RerankResult:
-        """The raw ranking (indices, scores, texts, usage) of strings or ``{"text": ...}`` objects."""
-        return _error_boundary.call(self._gateway.rerank, query, list(documents), **self._options())
+        """The raw ranking (indices, scores, texts, usage, cost) of strings or ``{"text": ...}`` objects.
+
+        Inside a ``zzz_cost()`` block the call is counted (and refused before sending when
+        the block's budget is spent), like ``ZZZEmbeddings``, which has no callbacks either.
+        """
+        handler = _cost_handler()
+        if handler is not None:
+            _error_boundary.call(handler.check)
+        result = _error_boundary.call(self._gateway.rerank, query, list(documents), **self._options())
+        if result.requests:
+            priced(result, self.model, gateway=self._gateway, prices=self.prices)
+            if handler is not None:
+                handler.count(self.model, result.usage, result.cost)
+        return result
 
     async def arerank(self, documents: Sequence[str | dict[str, Any]], query: str) -> RerankResult:
         """Async :meth:`rerank`."""
-        return await _error_boundary.acall(
+        handler = _cost_handler()
+        if handler is not None:
+            _error_boundary.call(handler.check)
+        result = await _error_boundary.acall(
             self._gateway.arerank, query, list(documents), concurrency=self.max_concurrency, **self._options()
         )
+        if result.requests:
+            await apriced(result, self.model, gateway=self._gateway, prices=self.prices)
+            if handler is not None:
+                handler.count(self.model, result.usage, result.cost)
+        return result
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 __all__ = [
     "Balance",
     "ChatChoice",
@@ -208,6 +207,9 @@ class RerankResult:
     host: str | None = None
     requests: int = 1
     """Requests sent (more than one when the documents were batched)."""
+    cost: Any = None
+    """What the call cost (a :class:`zzz_core.pricing.CallCost`), or ``None`` when no price is known;
+    set by the skins (:func:`zzz_core.pricing.priced`) from the usage summed over batches."""
 
 
 @dataclass(slots=True)

@@ -8,7 +8,6 @@ RAG chain whose answer cites the right document only after the rerank step.
 from __future__ import annotations
 
 import pickle
-import warnings
 from collections.abc import Iterator
 
 import openai
@@ -21,7 +20,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.vectorstores import InMemoryVectorStore
 
 import zzz_core
-from langchain_zzz import ChatZZZ, ZZZEmbeddings, ZZZRerank
+from langchain_zzz import ChatZZZ, ZZZEmbeddings, ZZZRerank, zzz_cost
 from langchain_zzz import errors as lz
 from zzz_testing import Fault, GatewaySimulator
 
@@ -207,13 +206,38 @@ def _answer(sim: GatewaySimulator, retriever) -> str:
 
 def test_rag_answer_cites_the_right_document_only_after_reranking(sim):
     store = _store(sim)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        without = _answer(sim, store.as_retriever(search_kwargs={"k": 1}))
-        reranked = ContextualCompressionRetriever(
-            base_compressor=_rerank(sim, top_n=1), base_retriever=store.as_retriever(search_kwargs={"k": 4})
-        )
-        answer = _answer(sim, reranked)
+    without = _answer(sim, store.as_retriever(search_kwargs={"k": 1}))
+    reranked = ContextualCompressionRetriever(
+        base_compressor=_rerank(sim, top_n=1), base_retriever=store.as_retriever(search_kwargs={"k": 4})
+    )
+    answer = _answer(sim, reranked)
     assert "1707" not in without  # top-1 by vectors is the passage about the height
     assert "1707" in answer and "Mount Fuji" in answer
     assert answer in DOCS[1].page_content  # grounded on the eruption passage
+
+
+# ----------------------------------------------------------------------------- cost
+PRICES = {"bge-reranker-*": {"input": 0.5, "output": 0.0, "currency": "CNY"}}
+
+
+async def test_rerank_calls_count_in_zzz_cost_totals_where_a_price_exists(sim):
+    reranker = _rerank(sim, top_n=1, prices=PRICES)
+    with zzz_cost() as cb:
+        reranker.compress_documents(DOCS, QUESTION)
+        await reranker.acompress_documents(DOCS, QUESTION)
+        reranker.compress_documents([], QUESTION)  # nothing sent, nothing counted
+    row = cb.by_model["bge-reranker-v2-m3"]
+    assert row["calls"] == 2 and cb.calls == 2
+    result = reranker.rerank([d.page_content for d in DOCS], QUESTION)
+    assert result.cost is not None and result.cost.currency == "CNY"
+    assert result.cost.amount == pytest.approx(result.usage.prompt_tokens * 0.5e-6)
+    assert cb.total_cost == pytest.approx(2 * result.cost.amount) and cb.currency == "CNY"
+
+
+def test_a_spent_budget_stops_the_rerank_before_sending(sim):
+    reranker = _rerank(sim, top_n=1, prices=PRICES)
+    with zzz_cost(max_cost=1e-9) as cb:
+        reranker.compress_documents(DOCS, QUESTION)
+        with pytest.raises(lz.BudgetExceededError):
+            reranker.compress_documents(DOCS, QUESTION)
+    assert sim.count("/rerank") == 1 and cb.calls == 1
