@@ -40,6 +40,8 @@ from langchain_core.tracers.context import register_configure_hook
 
 from zzz_core.pricing import Budget, CallCost, Prices, find_price
 
+from . import _error_boundary
+
 __all__ = ["ZZZCostCallbackHandler", "current_cost_handler", "zzz_cost"]
 
 log = logging.getLogger("langchain_zzz")
@@ -121,7 +123,7 @@ class ZZZCostCallbackHandler(BaseCallbackHandler):
     def check(self) -> None:
         """Raise ``BudgetExceededError`` when this block's (or an enclosing block's) budget is spent."""
         for handler in self._chain():
-            handler.budget.check()
+            _error_boundary.call(handler.budget.check)  # raised as the LangChain twin (a ModelError)
 
     def count(self, model: str, usage: Any, cost: CallCost | None = _UNSET) -> None:
         """Count one finished call in this block and every enclosing one."""

@@ -24,7 +24,6 @@ from zzz_core.pricing import apriced, priced
 from . import _error_boundary
 from ._settings import GatewaySettings
 
-
 __all__ = ["ZZZEmbeddings"]
 
 
@@ -84,7 +83,7 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         body = self._body(texts)
         handler = _cost_handler()
         if handler is not None:
-            _error_boundary.call(handler.check)
+            handler.check()
         result = _error_boundary.call(self._gateway.embed, body, batch_size=self.chunk_size)
         priced(result, self.model, gateway=self._gateway, prices=self.prices)
         if handler is not None:
@@ -101,7 +100,7 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         body = self._body(texts)
         handler = _cost_handler()
         if handler is not None:
-            _error_boundary.call(handler.check)
+            handler.check()
         result = await _error_boundary.acall(
             self._gateway.aembed, body, batch_size=self.chunk_size, concurrency=self.max_concurrency
         )

@@ -7,8 +7,9 @@ same.  A response body is ``bytes`` (sent with ``Content-Length``) or an iterabl
 pieces (sent chunked): ``bytes``, :class:`Sleep` or :data:`DROP`.
 
 Per-request headers: ``X-ZZZ-Fault`` (a fault name), ``X-ZZZ-Reasoning-Field``,
-``X-ZZZ-Tool-Delta-Style``, ``X-ZZZ-Stream-Chunks`` (about N content chunks) and
-``X-ZZZ-Shuffle: 1`` (embedding entries out of order) and ``X-ZZZ-Cached-Tokens: N`` (a prompt-cache hit of N tokens in chat usage).
+``X-ZZZ-Tool-Delta-Style``, ``X-ZZZ-Stream-Chunks`` (about N content chunks),
+``X-ZZZ-Shuffle: 1`` (embedding entries out of order) and ``X-ZZZ-Cached-Tokens: N``
+(a prompt-cache hit of N tokens in chat usage).
 """
 
 from __future__ import annotations
