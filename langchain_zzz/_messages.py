@@ -285,15 +285,14 @@ class StreamConverter:
     go on one final chunk
     (``chunk_position="last"``) built from the stream's aggregate, so merged
     chunks count usage once and never concatenate ``model_name``.  A tool call
-    that never received an id gets the aggregate's on that final chunk.
+    that never received an id gets one from zzz_core's last tool-call chunk.
     """
 
-    __slots__ = ("_ids", "_model", "_include_headers")
+    __slots__ = ("_model", "_include_headers")
 
     def __init__(self, model: str, include_headers: bool = False) -> None:
         self._model = model
         self._include_headers = include_headers
-        self._ids: set[int] = set()
 
     def chunk(self, c: ChatChunk) -> ChatGenerationChunk | None:
         if c.index != 0 or not (c.content or c.reasoning or c.tool_calls or c.logprobs):
@@ -308,26 +307,18 @@ class StreamConverter:
         if c.reasoning:
             fields["additional_kwargs"] = {"reasoning_content": c.reasoning}
         if c.tool_calls:
-            calls = []
-            for d in c.tool_calls:
-                if d.id:
-                    self._ids.add(d.index)
-                calls.append(tool_call_chunk(name=d.name, args=d.arguments, id=d.id, index=d.index))
-            fields["tool_call_chunks"] = calls
+            fields["tool_call_chunks"] = [
+                tool_call_chunk(name=d.name, args=d.arguments, id=d.id, index=d.index) for d in c.tool_calls
+            ]
         if c.logprobs:
             fields["response_metadata"] = {"logprobs": c.logprobs}
         return ChatGenerationChunk(message=AIMessageChunk(**fields))
 
     def last(self, result: ZZZChatResult) -> ChatGenerationChunk:
         choice = result.choices[0] if result.choices else None
-        missing = [
-            tool_call_chunk(name=None, args="", id=c.id, index=c.index)
-            for c in (choice.tool_calls if choice else ())
-            if c.index not in self._ids
-        ]
         info = {"finish_reason": choice.finish_reason if choice else None}
         message = AIMessageChunk(
-            content="", tool_call_chunks=missing, usage_metadata=usage_metadata(result.usage),
+            content="", usage_metadata=usage_metadata(result.usage),
             response_metadata={**_metadata(result, self._model, self._include_headers), **info},
             chunk_position="last", id=result.id,
         )  # fmt: skip

@@ -24,7 +24,8 @@ from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
-from zzz_core.config import ZZZConfig
+from zzz_core.config import DEFAULT_FAILOVER_COOLDOWN, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ZZZConfig
+from zzz_core.integration import connect
 from zzz_core.lifecycle import ConnectionLifecycle
 
 if TYPE_CHECKING:
@@ -49,15 +50,15 @@ class GatewaySettings(ConnectionLifecycle, BaseModel):
     """Preset: ``zhizengzeng``, ``4z`` (alias ``zzzzapi``), ``ztoken``; default ``$ZZZ_GATEWAY``."""
     mirrors: list[str] | None = None
     """Fallback base URLs tried when the primary cannot be reached; default ``$ZZZ_MIRRORS``/the preset's."""
-    timeout: float | None = Field(default=60.0, alias="request_timeout")
+    timeout: float | None = Field(default=DEFAULT_TIMEOUT, alias="request_timeout")
     """Seconds per request (connect and each read)."""
-    max_retries: int = 2
+    max_retries: int = DEFAULT_MAX_RETRIES
     """Retries of retryable failures, made by zzz_core's one retry loop."""
     default_headers: dict[str, str] | None = None
     """Headers sent with every request."""
     allow_insecure_http: bool = False
     """Permit ``http://`` to a non-loopback host (the key then crosses the network in clear text)."""
-    failover_cooldown: float = 60.0
+    failover_cooldown: float = DEFAULT_FAILOVER_COOLDOWN
     """Seconds a host that failed is passed over while a mirror works."""
     async_transport: str | None = Field(default_factory=from_env("ZZZ_ASYNC_TRANSPORT", default=None))
     """How async calls are carried: ``"auto"`` (default: aiohttp when installed, else httpx),
@@ -90,35 +91,7 @@ class GatewaySettings(ConnectionLifecycle, BaseModel):
 
     def _connect(self) -> None:
         """Resolve the settings (arguments, environment, preset) and pick the shared Gateway."""
-        self._config = ZZZConfig.resolve(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            gateway=self.gateway,
-            mirrors=self.mirrors,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-            allow_insecure_http=self.allow_insecure_http,
-            failover_cooldown=self.failover_cooldown,
-            async_transport=self.async_transport,
-        )
-        from zzz_core.gateway import Gateway  # loads openai: at construction, not at import
-
-        self._gateway = Gateway.for_config(self._config)
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # Like zzz_core's ZZZConfig: a pickle never carries the key (nor HTTP clients);
-        # the unpickled copy reads $ZZZ_API_KEY and resolves its settings again.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
-        return {**state, "__dict__": fields, "__pydantic_private__": {}}
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self._zzz_setup()
+        self._config, self._gateway = connect(self)  # loads openai: at construction, not at import
 
     @property
     def config(self) -> ZZZConfig:

@@ -9,7 +9,6 @@ same way for both skins.
 
 from __future__ import annotations
 
-import re
 from operator import itemgetter
 from typing import Any
 
@@ -21,9 +20,9 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from zzz_core import function_tool, json_object_response_format, json_schema_response_format
+from zzz_core.integration import safe_function_name
 
 METHODS = ("function_calling", "json_mode", "json_schema")
-_BAD_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 def format_tool(tool: Any, strict: bool | None = None) -> dict[str, Any]:
@@ -43,8 +42,7 @@ def _is_pydantic(schema: Any) -> bool:
 
 def _schema_name(json_schema: dict[str, Any]) -> str:
     title = json_schema.get("title")
-    name = _BAD_NAME_CHARS.sub("_", title)[:64] if isinstance(title, str) else ""
-    return name or "response"
+    return safe_function_name(title, fallback="response") if isinstance(title, str) else "response"
 
 
 def structured_output(

@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_chat_request, get_profile, normalize_tool_choice
+from zzz_core.integration import CHAT_CALL_PARAMS, ProfileCache
 from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
@@ -40,8 +41,6 @@ _FIELD_PARAMS = (
     "temperature", "top_p", "max_tokens", "n", "seed", "presence_penalty", "frequency_penalty",
     "logit_bias", "logprobs", "top_logprobs", "reasoning_effort", "response_format",
 )  # fmt: skip
-#: Per-call keyword arguments build_chat_request takes by name (the rest go into the body as they are).
-_CALL_PARAMS = (*_FIELD_PARAMS, "tools", "tool_choice", "parallel_tool_calls", "user")
 _CONSUMED = ("stream", "ls_structured_output_format", "structured_output_format")
 
 
@@ -98,7 +97,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     profile_overrides: dict[str, Any] | None = None
     """Corrections to zzz_core's model profile, e.g. ``{"context_window": 65536, "vision": True}``."""
 
-    _zzz_profile: ZZZProfile = PrivateAttr()
+    _profiles: ProfileCache = PrivateAttr(default_factory=ProfileCache)
 
     # -- construction ---------------------------------------------------------
 
@@ -107,16 +106,17 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
             raise ValueError(f"n must be at least 1; got {self.n}")
         if self.streaming and self.n is not None and self.n > 1:
             raise ValueError("n > 1 cannot be streamed; set streaming=False")
-        self._zzz_profile = get_profile(self.model, self.profile_overrides)
+        self._profiles = ProfileCache()  # anew after unpickling, which drops private state
+        self.zzz_profile  # noqa: B018 - an unknown override field fails here, not on a call
         self._connect()
 
     @property
     def zzz_profile(self) -> ZZZProfile:
         """zzz_core's profile of ``model`` (with ``profile_overrides`` applied)."""
-        return self._zzz_profile
+        return self._profiles.get(self.model, self.profile_overrides)
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        p = get_profile(self.model, self.profile_overrides)
+        p = self.zzz_profile
         profile = ModelProfile(
             max_input_tokens=p.context_window,
             max_output_tokens=p.max_output_tokens,
@@ -156,15 +156,15 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         model = kwargs.pop("model", None) or self.model
         if "max_completion_tokens" in kwargs:
             kwargs.setdefault("max_tokens", kwargs.pop("max_completion_tokens"))
-        params = {name: getattr(self, name) for name in _FIELD_PARAMS}
-        params.update({name: kwargs.pop(name) for name in _CALL_PARAMS if name in kwargs})
-        params["stop"] = stop if stop is not None else self.stop
         stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        params = {name: getattr(self, name) for name in _FIELD_PARAMS}
+        params.update({name: kwargs.pop(name) for name in CHAT_CALL_PARAMS if name in kwargs})
+        params["stop"] = stop if stop is not None else self.stop
         extra = {**self.model_kwargs, **(self.extra_body or {}), **(kwargs.pop("extra_body", None) or {}), **kwargs}
         if stream and (params.get("n") or 1) > 1:
             raise ValueError("n > 1 cannot be streamed; call invoke() without streaming")
         # profile_overrides describe the configured model; a per-call model gets its own profile.
-        profile = self._zzz_profile if model == self.model else get_profile(model)
+        profile = self.zzz_profile if model == self.model else get_profile(model)
         body = build_chat_request(
             model, to_openai_messages(messages), profile=profile, stream=stream, stream_usage=stream_usage,
             extra_body=extra or None, **params,
@@ -295,7 +295,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         from ._tools import structured_output
 
         return structured_output(
-            self, schema, method=method or self._zzz_profile.structured_output_method,
+            self, schema, method=method or self.zzz_profile.structured_output_method,
             include_raw=include_raw, strict=strict, **kwargs,
         )  # fmt: skip
 

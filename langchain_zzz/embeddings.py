@@ -17,8 +17,8 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from zzz_core import ModelProfile as ZZZProfile
-from zzz_core import build_embedding_request, get_profile
+from zzz_core import build_embedding_request
+from zzz_core.integration import ProfileCache
 from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
@@ -55,18 +55,18 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
     """Body fields sent as they are (unknown constructor arguments land here)."""
     extra_body: dict[str, Any] | None = None
 
-    _zzz_profile: ZZZProfile = PrivateAttr()
+    _profiles: ProfileCache = PrivateAttr(default_factory=ProfileCache)
 
     def _zzz_setup(self) -> None:
         if self.chunk_size < 1 or self.max_concurrency < 1:
             raise ValueError("chunk_size and max_concurrency must be at least 1")
-        self._zzz_profile = get_profile(self.model)
+        self._profiles = ProfileCache()  # anew after unpickling, which drops private state
         self._connect()
 
     def _body(self, texts: list[str]) -> dict[str, Any]:
         extra = {**self.model_kwargs, **(self.extra_body or {})}
         return build_embedding_request(
-            self.model, texts, profile=self._zzz_profile, dimensions=self.dimensions,
+            self.model, texts, profile=self._profiles.get(self.model), dimensions=self.dimensions,
             encoding_format=self.encoding_format, extra_body=extra or None,
         )  # fmt: skip
 

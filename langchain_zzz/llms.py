@@ -17,7 +17,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import CompletionChunk, CompletionResult, build_completion_request, get_profile
-from zzz_core import ModelProfile as ZZZProfile
+from zzz_core.integration import COMPLETION_CALL_PARAMS, ProfileCache
 from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
@@ -39,7 +39,6 @@ _FIELD_PARAMS = (
     "seed",
     "logit_bias",
 )
-_CALL_PARAMS = (*_FIELD_PARAMS, "user")
 
 
 class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
@@ -85,12 +84,12 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     extra_body: dict[str, Any] | None = None
 
-    _zzz_profile: ZZZProfile = PrivateAttr()
+    _profiles: ProfileCache = PrivateAttr(default_factory=ProfileCache)
 
     def _zzz_setup(self) -> None:
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {self.batch_size}")
-        self._zzz_profile = get_profile(self.model)
+        self._profiles = ProfileCache()  # anew after unpickling, which drops private state
         self._connect()
 
     @property
@@ -114,12 +113,12 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
     ) -> tuple[dict[str, Any], str]:
         kwargs.pop("stream", None)
         model = kwargs.pop("model", None) or self.model
-        params = {name: getattr(self, name) for name in _FIELD_PARAMS}
-        params.update({name: kwargs.pop(name) for name in _CALL_PARAMS if name in kwargs})
-        params["stop"] = stop if stop is not None else self.stop
         stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        params = {name: getattr(self, name) for name in _FIELD_PARAMS}
+        params.update({name: kwargs.pop(name) for name in COMPLETION_CALL_PARAMS if name in kwargs})
+        params["stop"] = stop if stop is not None else self.stop
         extra = {**self.model_kwargs, **(self.extra_body or {}), **(kwargs.pop("extra_body", None) or {}), **kwargs}
-        profile = self._zzz_profile if model == self.model else get_profile(model)
+        profile = self._profiles.get(self.model) if model == self.model else get_profile(model)
         body = build_completion_request(
             model, prompt, profile=profile, stream=stream, stream_usage=stream_usage, extra_body=extra or None,
             **params,

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llama_index.core.bridge.pydantic import BaseModel, Field, SecretStr
+from llama_index.core.bridge.pydantic import BaseModel, Field, SecretStr, model_validator
 
-from zzz_core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ZZZConfig
+from zzz_core import integration
+from zzz_core.config import DEFAULT_FAILOVER_COOLDOWN, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ZZZConfig
 
 if TYPE_CHECKING:
     from zzz_core.gateway import Gateway
 
-__all__ = ["GatewayFields", "connect", "drop_secrets"]
+__all__ = ["GatewayFields", "connect"]
 
 
 class GatewayFields(BaseModel):
@@ -37,13 +38,17 @@ class GatewayFields(BaseModel):
     )
     timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds per request.")
     max_retries: int = Field(
-        default=DEFAULT_MAX_RETRIES, ge=0, description="Retries of retryable failures, made by zzz_core's one retry loop."
+        default=DEFAULT_MAX_RETRIES,
+        ge=0,
+        description="Retries of retryable failures, made by zzz_core's one retry loop.",
     )
     default_headers: dict[str, str] | None = Field(default=None, description="Headers sent with every request.")
     http_client: Any | None = Field(
         default=None, exclude=True, description="An httpx2 (openai 3) / httpx (openai 2) Client."
     )
-    async_http_client: Any | None = Field(default=None, exclude=True, description="Likewise, an AsyncClient.")
+    http_async_client: Any | None = Field(
+        default=None, exclude=True, description="Likewise, an AsyncClient (formerly async_http_client)."
+    )
     allow_insecure_http: bool = Field(default=False, description="Permit http:// to a non-loopback host.")
     async_transport: str | None = Field(
         default=None,
@@ -51,8 +56,24 @@ class GatewayFields(BaseModel):
         "default $ZZZ_ASYNC_TRANSPORT, else 'auto'.",
     )
     failover_cooldown: float = Field(
-        default=60.0, description="Seconds a failed host is passed over while a mirror works."
+        default=DEFAULT_FAILOVER_COOLDOWN, description="Seconds a failed host is passed over while a mirror works."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zzz_deprecated_names(cls, values: Any) -> Any:
+        return integration.rename_deprecated_fields(values, cls.__name__)
+
+    @property
+    def async_http_client(self) -> Any:
+        """Deprecated name of :attr:`http_async_client`."""
+        integration.warn_deprecated_name("async_http_client", type(self).__name__)
+        return self.http_async_client
+
+    @async_http_client.setter
+    def async_http_client(self, value: Any) -> None:
+        integration.warn_deprecated_name("async_http_client", type(self).__name__)
+        self.http_async_client = value
 
 
 def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:
@@ -67,37 +88,9 @@ def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:
             preset, a bad URL, a negative ``max_retries``.
         TypeError: an HTTP client of the wrong package for the installed openai.
     """
-    config = ZZZConfig.resolve(
-        api_key=obj.api_key,
-        base_url=obj.base_url,
-        gateway=obj.gateway,
-        mirrors=obj.mirrors,
-        timeout=obj.timeout,
-        max_retries=obj.max_retries,
-        default_headers=obj.default_headers,
-        http_client=obj.http_client,
-        http_async_client=obj.async_http_client,
-        allow_insecure_http=obj.allow_insecure_http,
-        failover_cooldown=obj.failover_cooldown,
-        async_transport=obj.async_transport,
-    )
+    config, gateway = integration.connect(obj)  # loads openai: at construction, not at import
     obj.base_url = config.base_url
     obj.mirrors = list(config.mirrors)
     if config.gateway != "custom":
         obj.gateway = config.gateway
-    from zzz_core.gateway import Gateway  # loads openai: at construction, not at import
-
-    return config, Gateway.for_config(config)
-
-
-def drop_secrets(state: dict[str, Any]) -> dict[str, Any]:
-    """A pickle state without the key, the HTTP clients and the live gateway.
-
-    The unpickled copy reconnects and reads the key from ``$ZZZ_API_KEY``, as a
-    pickled :class:`~zzz_core.ZZZConfig` does: the key never travels in a pickle.
-    """
-    fields = dict(state["__dict__"])
-    for name in ("api_key", "http_client", "async_http_client"):
-        fields[name] = None
-    return {**state, "__dict__": fields, "__pydantic_private__": {}}
-
+    return config, gateway

@@ -241,8 +241,8 @@ class ChatStreamState:
 
     def finish(self, result: ChatResult) -> ChatResponse | None:
         """After the last chunk: a closing response when zzz_core's aggregate differs from
-        what was streamed (a call that never got an id gets ``call_<index>``, arguments
-        that do not parse are kept as text), or when nothing was streamed at all."""
+        what was streamed (arguments that do not parse are kept as text), or when nothing
+        was streamed at all.  (Ids of calls that never got one arrive as a last chunk.)"""
         choice = next((c for c in result.choices if c.index == 0), None) or ChatChoice()
         calls = _final_calls(choice.tool_calls)
         final = (choice.content or "", choice.reasoning or "", calls)

@@ -24,12 +24,12 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import PydanticProgramMode
 
 from zzz_core import json_schema_response_format
+from zzz_core.integration import safe_function_name
 
 __all__ = ["StructuredOutputMixin", "parse_structured", "schema_kwargs"]
 
 dispatcher = get_dispatcher(__name__)
 
-_BAD_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.S)
 
 
@@ -41,7 +41,7 @@ def schema_kwargs(
     A ``tool_choice`` in ``llm_kwargs`` is dropped: no tools are sent on this path.
     """
     kwargs = {k: v for k, v in (llm_kwargs or {}).items() if k not in ("tool_choice", "tool_required")}
-    name = _BAD_NAME_CHARS.sub("_", output_cls.__name__)[:64] or "response"
+    name = safe_function_name(output_cls.__name__, fallback="response")
     kwargs["response_format"] = json_schema_response_format(output_cls.model_json_schema(), name, strict=strict)
     return kwargs
 

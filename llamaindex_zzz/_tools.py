@@ -16,7 +16,6 @@ instead (``force_single_tool_call``; for streams, every streamed response).  To 
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +23,12 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageR
 from llama_index.core.llms.llm import ToolSelection
 
 from zzz_core import ModelProfile, function_tool, parse_partial_json
+from zzz_core.integration import safe_function_name
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["force_single_tool_call", "prepare_chat_with_tools", "tool_selections", "to_openai_tools"]
-
-_BAD_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 def to_openai_tools(tools: Sequence[BaseTool], strict: bool | None = None) -> list[dict[str, Any]]:
@@ -38,7 +36,7 @@ def to_openai_tools(tools: Sequence[BaseTool], strict: bool | None = None) -> li
     out = []
     for tool in tools:
         md = tool.metadata
-        name = _BAD_NAME_CHARS.sub("_", md.get_name())
+        name = safe_function_name(md.get_name())
         out.append(function_tool(name, md.description or None, md.get_parameters_dict(), strict=strict))
     return out
 

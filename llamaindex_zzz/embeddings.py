@@ -19,10 +19,10 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
-from zzz_core import ZZZConfig, build_embedding_request
+from zzz_core import ZZZConfig, build_embedding_request, integration
 from zzz_core.lifecycle import ConnectionLifecycle
 
-from ._config import GatewayFields, connect, drop_secrets
+from ._config import GatewayFields, connect
 
 __all__ = ["ZZZEmbedding"]
 
@@ -64,10 +64,11 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     def __init__(self, model_name: str | None = None, /, **kwargs: Any) -> None:
         if model_name is not None:
             kwargs["model_name"] = model_name
+        kwargs = integration.rename_deprecated_fields(kwargs, type(self).__name__)
         super().__init__(**kwargs)
-        self._connect()
+        self._zzz_setup()
 
-    def _connect(self) -> None:
+    def _zzz_setup(self) -> None:
         # zzz_core's validation of the name and of dimensions for this model, before any call
         build_embedding_request(self.model_name, ["-"], dimensions=self.dimensions)
         self._config, self._gateway = connect(self)
@@ -76,13 +77,6 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     @classmethod
     def class_name(cls) -> str:
         return "ZZZEmbedding"
-
-    def __getstate__(self) -> dict[str, Any]:
-        return drop_secrets(super().__getstate__())
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        self._connect()
 
     def _body(self, texts: list[str]) -> dict[str, Any]:
         return build_embedding_request(

@@ -16,7 +16,6 @@ unchanged.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,25 +44,19 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
-from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, get_profile
+from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, integration
 from zzz_core.lifecycle import ConnectionLifecycle
 
 from . import _messages as M
 from . import _responses as R
 from . import _tools as T
-from ._config import GatewayFields, connect, drop_secrets
+from ._config import GatewayFields, connect
 from ._structured import StructuredOutputMixin
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["ZZZ"]
-
-_BODY_KEYS = frozenset(("model", "messages", "prompt", "profile", "stream", "extra_body"))
-#: Per-call / additional_kwargs keys that are build_chat_request parameters; any other key
-#: goes into the body through ``extra_body``.
-_CHAT_PARAMS = frozenset(inspect.signature(build_chat_request).parameters) - _BODY_KEYS
-_COMPLETION_PARAMS = frozenset(inspect.signature(build_completion_request).parameters) - _BODY_KEYS
 
 
 class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCallingLLM):
@@ -113,35 +106,31 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
 
     _config: ZZZConfig = PrivateAttr()
     _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction
+    _profiles: integration.ProfileCache = PrivateAttr(default_factory=integration.ProfileCache)
 
     def __init__(self, model: str | None = None, /, **kwargs: Any) -> None:
         if model is not None:
             kwargs["model"] = model
+        kwargs = integration.rename_deprecated_fields(kwargs, type(self).__name__)
         super().__init__(**kwargs)
-        self._connect()
+        self._zzz_setup()
 
-    def _connect(self) -> None:
+    def _zzz_setup(self) -> None:
         if not self.model.strip():
             raise ValueError("model must be a non-empty model name, e.g. 'deepseek-chat'")
-        get_profile(self.model, self.profile_overrides)  # an unknown override field fails here, not on a call
+        self._profiles = integration.ProfileCache()  # anew after unpickling, which drops private state
+        self.profile  # noqa: B018 - an unknown override field fails here, not on a call
         self._config, self._gateway = connect(self)
 
     @classmethod
     def class_name(cls) -> str:
         return "zzz_llm"
 
-    def __getstate__(self) -> dict[str, Any]:
-        return drop_secrets(super().__getstate__())
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        self._connect()
-
     # ------------------------------------------------------------------ metadata
     @property
     def profile(self) -> ModelProfile:
         """zzz_core's profile of this model, with ``profile_overrides`` applied."""
-        return get_profile(self.model, self.profile_overrides)
+        return self._profiles.get(self.model, self.profile_overrides)
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -184,7 +173,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         return params, extra
 
     def _chat_body(self, messages: Sequence[ChatMessage], stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
-        params, extra = self._split_kwargs(kwargs, _CHAT_PARAMS)
+        params, extra = self._split_kwargs(kwargs, integration.CHAT_CALL_PARAMS)
         base = {
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
@@ -200,7 +189,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         )
 
     def _completion_body(self, prompt: str, stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
-        params, extra = self._split_kwargs(kwargs, _COMPLETION_PARAMS)
+        params, extra = self._split_kwargs(kwargs, integration.COMPLETION_CALL_PARAMS)
         base = {"temperature": self.temperature, "max_tokens": self.max_tokens}
         return build_completion_request(
             self.model, prompt, profile=self.profile, stream=stream, **{**base, **params}, extra_body=extra or None

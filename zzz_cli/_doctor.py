@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from zzz_core.urls import host_of
+
 from ._output import Printer, mask_key
 
 #: The four usual mistakes of the gateway docs (智增增 注意事项 1-4).
@@ -109,7 +111,7 @@ def check_base_url(raw: str | None, source: str, preset: Any = None) -> tuple[li
     other_clients = " (zzz fixes it itself, but the openai SDK, ChatOpenAI and curl get 404)"
     found = [Finding("warn", "base_url", f"{source}: {' '.join(str(w.message).split())}", fix + other_clients,
                      "base_url") for w in caught]  # fmt: skip
-    host = url.split("://", 1)[1].split("/", 1)[0].lower()
+    host = host_of(url)
     if host.split(":")[0] == "api.openai.com":
         example = preset.base_url if preset is not None else "https://api.zhizengzeng.com/v1"
         found.append(Finding("fail", "base_url", f"{url} is OpenAI itself, not the relay",
@@ -192,7 +194,7 @@ def probe(config: Any, base_url: str, label: str) -> Probe:
     from zzz_core.gateway import Gateway
 
     gw = Gateway(config.model_copy(update={"base_url": base_url, "mirrors": (), "max_retries": 0}))
-    host = base_url.split("://", 1)[-1].split("/", 1)[0]
+    host = host_of(base_url)
     gw.transport.sync_client  # noqa: B018 - build the client first, so only the request is timed
     start = time.perf_counter()
     try:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from ._local_errors import ConfigurationError
 from .presets import DEFAULT_GATEWAY, GatewayPreset, get_preset, preset_for_url
+from .urls import host_of
 
 __all__ = [
     "ASYNC_TRANSPORTS",
@@ -51,6 +52,10 @@ ASYNC_TRANSPORTS = ("auto", "aiohttp", "httpx")
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_FAILOVER_COOLDOWN = 60.0
+
+#: Settings a pickle never carries: the key, and HTTP clients (live sockets, and they may
+#: hold the key in their headers).  The skins' models drop the same fields.
+NOT_PICKLED = ("api_key", "http_client", "http_async_client")
 
 _ENDPOINT_SUFFIXES = ("/chat/completions", "/completions", "/embeddings", "/models")
 _VERSION_SEGMENT = re.compile(r"^v\d+[a-z0-9]*$")
@@ -152,7 +157,7 @@ class ZZZConfig(BaseModel):
             if env_mirrors:
                 mirrors = [m for m in (s.strip() for s in env_mirrors.split(",")) if m]
             elif preset is not None and _same_host(url, (preset.base_url, *preset.mirrors)):
-                mirrors = [m for m in (preset.base_url, *preset.mirrors) if _host(m) != _host(url)]
+                mirrors = [m for m in (preset.base_url, *preset.mirrors) if host_of(m) != host_of(url)]
             else:
                 mirrors = []
         mirror_urls = tuple(normalize_base_url(m) for m in mirrors)
@@ -205,7 +210,7 @@ class ZZZConfig(BaseModel):
 
     def __reduce__(self) -> Any:
         # Never pickle the key: the copy re-reads it from $ZZZ_API_KEY when unpickled.
-        fields = {k: v for k, v in self.__dict__.items() if k not in ("api_key", "http_client", "http_async_client")}
+        fields = {k: v for k, v in self.__dict__.items() if k not in NOT_PICKLED}
         return (_unpickle_config, (fields,))
 
 
@@ -278,7 +283,7 @@ def normalize_base_url(url: str) -> str:
 def _check_scheme(url: str, allow_insecure_http: bool) -> None:
     if not url.startswith("http://") or allow_insecure_http:
         return
-    host = _host(url).rsplit(":", 1)[0].strip("[]")
+    host = host_of(url).rsplit(":", 1)[0].strip("[]")
     if host == "localhost":
         return
     try:
@@ -292,9 +297,6 @@ def _check_scheme(url: str, allow_insecure_http: bool) -> None:
     )
 
 
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0].lower()
-
 
 def _same_host(url: str, candidates: tuple[str, ...]) -> bool:
-    return _host(url) in {_host(c) for c in candidates}
+    return host_of(url) in {host_of(c) for c in candidates}

@@ -323,7 +323,19 @@ class ChatStreamAssembler(_StreamBase):
             if logprobs:
                 st.logprobs.append(logprobs)
             out.append(
-                ChatChunk(index, text, reasoning, deltas, finish, logprobs, usage, pid, model, fingerprint, role)
+                ChatChunk(
+                    index=index,
+                    content=text,
+                    reasoning=reasoning,
+                    tool_calls=deltas,
+                    finish_reason=finish,
+                    logprobs=logprobs,
+                    usage=usage,
+                    id=pid,
+                    model=model,
+                    system_fingerprint=fingerprint,
+                    role=role,
+                )
             )
             usage = None  # one chunk carries it
         if usage is not None:
@@ -331,28 +343,34 @@ class ChatStreamAssembler(_StreamBase):
         return out
 
     def finish(self) -> list[ChatChunk]:
-        """End of stream: release text held by ``<think>`` splitters, and held usage.
+        """End of stream: release text held by ``<think>`` splitters, the ids of tool calls
+        that never got one, and held usage.
 
         Returns:
-            Chunks for any buffered text, and a usage-only chunk if usage was
-            seen but not yet delivered.  Empty on a second call.
+            Chunks for any buffered text, one per choice whose tool calls were given an id
+            here (``call_<index>``, see :meth:`ToolCallAccumulator.close`), and a usage-only
+            chunk if usage was seen but not yet delivered.  Empty on a second call.
         """
         if self._finished:
             return []
         self._finished = True
         out = []
         for index, st in self._choices.items():
-            if st.think is None:
-                continue
-            text, reasoning = st.think.flush()
-            st.think = None
-            if text:
-                st.content.append(text)
-            if reasoning:
-                st.reasoning.append(reasoning)
-            if text or reasoning:
-                self._delivered = True
-                out.append(ChatChunk(index, text, reasoning, id=self._id, model=self._model))
+            if st.think is not None:
+                text, reasoning = st.think.flush()
+                st.think = None
+                if text:
+                    st.content.append(text)
+                if reasoning:
+                    st.reasoning.append(reasoning)
+                if text or reasoning:
+                    self._delivered = True
+                    out.append(
+                        ChatChunk(index=index, content=text, reasoning=reasoning, id=self._id, model=self._model)
+                    )
+            named = st.tools.close() if st.tools is not None else []
+            if named:
+                out.append(ChatChunk(index=index, tool_calls=named, id=self._id, model=self._model))
         usage = self._held_usage()
         if usage is not None:
             out.append(ChatChunk(usage=usage, id=self._id, model=self._model))
@@ -456,7 +474,11 @@ class CompletionStreamAssembler(_StreamBase):
             logprobs = c.get("logprobs")
             if logprobs:
                 st.logprobs.append(logprobs)
-            out.append(CompletionChunk(index, text, finish, logprobs, usage, pid, model))
+            out.append(
+                CompletionChunk(
+                    index=index, text=text, finish_reason=finish, logprobs=logprobs, usage=usage, id=pid, model=model
+                )
+            )
             usage = None
         if usage is not None:
             out.append(CompletionChunk(usage=usage, id=pid, model=model))

@@ -1,15 +1,18 @@
-"""``aclose()``/``close()`` and copying for the skins' classes, written once.
+"""``aclose()``/``close()``, copying and pickling for the skins' classes, written once.
 
 Every LangChain and LlamaIndex class of this project holds a ``_gateway`` (the
 :class:`~zzz_core.Gateway` shared by every instance with the same settings); this
-mixin gives them the same two closing methods and one ``__deepcopy__``.  It imports
-nothing heavy, so the skins can inherit it without loading ``openai`` at import time.
+mixin gives them the same two closing methods, one ``__deepcopy__`` and one key-free
+pickle.  It imports nothing heavy, so the skins can inherit it without loading
+``openai`` at import time.
 """
 
 from __future__ import annotations
 
 import copy
 from typing import Any, ClassVar
+
+from .integration import key_free_state
 
 __all__ = ["ConnectionLifecycle"]
 
@@ -20,7 +23,20 @@ class ConnectionLifecycle:
     _gateway: Any
     #: Fields a deep copy shares instead of copying: a user's HTTP clients hold locks and sockets
     #: (they cannot be copied, and the copy should use the same pool as the original).
-    _shared_on_copy: ClassVar[tuple[str, ...]] = ("http_client", "http_async_client", "async_http_client")
+    _shared_on_copy: ClassVar[tuple[str, ...]] = ("http_client", "http_async_client")
+
+    def _zzz_setup(self) -> None:
+        """Validate the fields and connect (each skin class says how); run again after unpickling."""
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Like zzz_core's ZZZConfig: a pickle never carries the key (nor HTTP clients nor the
+        # gateway); the unpickled copy reads $ZZZ_API_KEY and resolves its settings again.
+        return key_free_state(super().__getstate__())  # type: ignore[misc]
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)  # type: ignore[misc]
+        self._zzz_setup()
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
         # pydantic's own deepcopy also deep-copies the private attributes, among them the

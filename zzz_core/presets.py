@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .urls import host_of
+
 
 __all__ = ["DEFAULT_GATEWAY", "PRESETS", "GatewayPreset", "get_preset", "preset_for_url"]
 
@@ -105,13 +107,9 @@ def get_preset(name: str) -> GatewayPreset:
 
 def preset_for_url(base_url: str) -> GatewayPreset | None:
     """The preset whose primary or mirror host is ``base_url``'s host, if any."""
-    host = _host(base_url)
+    host = host_of(base_url)
     for preset in PRESETS.values():
-        if host in {_host(u) for u in (preset.base_url, *preset.mirrors)}:
+        if host in {host_of(u) for u in (preset.base_url, *preset.mirrors)}:
             return preset
     return None
 
-
-def _host(url: str) -> str:
-    rest = url.split("://", 1)[-1]
-    return rest.split("/", 1)[0].lower()

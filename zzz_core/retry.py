@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from . import errors as E
+from .urls import host_of
 
 __all__ = [
     "INITIAL_BACKOFF",
@@ -149,9 +150,6 @@ class Attempts:
         return host
 
     def give_up(self, exc: E.ZZZError) -> NoReturn:
-        exc.record_attempts(self.count, tuple(_host(h) for h in dict.fromkeys(self.tried)))
+        exc.record_attempts(self.count, tuple(host_of(h) for h in dict.fromkeys(self.tried)))
         raise exc
 
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]

@@ -22,7 +22,9 @@ repeat is ignored; a differing name is a continuation (a name streamed in
 pieces) only while the call has no arguments yet — a piece that starts with the
 name so far is taken as the cumulative name — and is ignored afterwards.
 New calls get the wire index when it is free, else one past the largest index.
-Calls that never got an id are given ``call_<index>`` by :meth:`finish`.
+At the end of the stream, calls that never got an id are given ``call_<index>`` by
+:meth:`~ToolCallAccumulator.close`, as one more fragment each, so a consumer that
+follows the fragments (a framework merging chunks) ends with the ids :meth:`finish` reports.
 """
 
 from __future__ import annotations
@@ -137,6 +139,20 @@ class ToolCallAccumulator:
         if cid:
             self._by_id[cid] = call
         return call
+
+    def close(self) -> list[ToolCallDelta]:
+        """End of stream: give each call that never got an id ``call_<index>``.
+
+        Returns:
+            One fragment per call named here (only ``index`` and ``id`` set); empty on a
+            second call.
+        """
+        out = []
+        for call in sorted(self._calls.values(), key=_index_of):
+            if call.id is None:
+                call.id = f"call_{call.index}"
+                out.append(ToolCallDelta(call.index, id=call.id))
+        return out
 
     def finish(self) -> list[ToolCall]:
         """Return the complete calls in index order, arguments parsed.

@@ -32,6 +32,7 @@ from .error_map import ErrorContext
 from .headers import request_id_of, safe_headers
 from .retry import Attempts, HostHealth
 from .sse import SSEDecoder
+from .urls import host_of
 
 __all__ = ["StreamSink", "Transport"]
 
@@ -209,7 +210,7 @@ class Transport:
                 failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
-                return Reply(payload, _host(host), self._safe_headers(response.headers))
+                return Reply(payload, host_of(host), self._safe_headers(response.headers))
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
             # the request, Authorization header included.
@@ -247,7 +248,7 @@ class Transport:
                 failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
-                return Reply(payload, _host(host), self._safe_headers(response.headers))
+                return Reply(payload, host_of(host), self._safe_headers(response.headers))
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
             # the request, Authorization header included.
@@ -526,7 +527,7 @@ class Transport:
 
     def _ctx(self, host: str, path: str, method: str) -> ErrorContext:
         return ErrorContext(
-            host=_host(host), url=host + path, method=method, secrets=self._secrets, key_hint=self._key_hint
+            host=host_of(host), url=host + path, method=method, secrets=self._secrets, key_hint=self._key_hint
         )
 
     @staticmethod
@@ -538,7 +539,7 @@ class Transport:
             "zzz: %s from %s; sending again to %s in %.2fs (attempt %d, retry %d of %d)",
             type(exc).__name__,
             exc.host,
-            _host(host),
+            host_of(host),
             delay,
             attempts.count,
             attempts.retries,
@@ -673,7 +674,3 @@ def _site_root(base_url: str) -> str:
     """``https://h/v1`` -> ``https://h``; a base URL without a version segment is its own root."""
     head, _, last = base_url.rstrip("/").rpartition("/")
     return head if last[:1] == "v" and last[1:2].isdigit() and "://" in head else base_url
-
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]

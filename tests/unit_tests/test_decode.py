@@ -331,3 +331,18 @@ def test_parse_models_new_api_and_one_api() -> None:
     ]
     assert models[2].raw["root"] == "glm-4"
     assert parse_models({"data": None}) == [] and parse_models({}) == []
+
+
+def test_stream_end_names_tool_calls_that_never_got_an_id() -> None:
+    from zzz_core.decode import ChatStreamAssembler
+
+    asm = ChatStreamAssembler()
+    streamed = asm.feed({"choices": [{"delta": {"tool_calls": [{"function": {"name": "f", "arguments": "{}"}}]}}]})
+    streamed += asm.feed(
+        {"choices": [{"delta": {"tool_calls": [{"index": 1, "id": "c9", "function": {"name": "g"}}]}}]}
+    )
+    assert [d.id for c in streamed for d in c.tool_calls] == [None, "c9"]
+    tail = asm.finish()
+    assert [(d.index, d.id, d.name) for c in tail for d in c.tool_calls] == [(0, "call_0", None)]
+    assert asm.finish() == []
+    assert [tc.id for tc in asm.result().choices[0].tool_calls] == ["call_0", "c9"]

@@ -139,7 +139,7 @@ async def test_injected_http_clients_are_used(sim, make_llm):
     seen: list[str] = []
     client = Client(event_hooks={"request": [lambda request: seen.append("sync")]})
     aclient = AsyncClient(event_hooks={"request": [_async_hook(seen)]})
-    llm = make_llm(http_client=client, async_http_client=aclient)
+    llm = make_llm(http_client=client, http_async_client=aclient)
     assert llm.chat(QUESTION).message.content == "Rome is the capital of Italy."
     assert (await llm.achat(QUESTION)).message.content == "Rome is the capital of Italy."
     assert seen == ["sync", "async"]

@@ -149,18 +149,18 @@ def _stream(events: list[dict]) -> AIMessageChunk:
     asm = ChatStreamAssembler()
     conv = StreamConverter("gpt-4o-mini")
     full = None
-    for event in events:
-        for chunk in asm.feed(event):
-            gen = conv.chunk(chunk)
-            if gen is not None:
-                full = gen.message if full is None else full + gen.message
+    # Like the transport: each event's chunks, then the end-of-stream chunks.
+    for chunk in [c for event in events for c in asm.feed(event)] + asm.finish():
+        gen = conv.chunk(chunk)
+        if gen is not None:
+            full = gen.message if full is None else full + gen.message
     last = conv.last(asm.result("relay:443")).message
     assert isinstance(last, AIMessageChunk) and last.chunk_position == "last"
     return last if full is None else full + last
 
 
 def test_stream_chunks_merge_into_tool_calls_without_index_or_ids() -> None:
-    # A relay that omits index and ids: zzz_core resolves the indexes, the final chunk the ids.
+    # A relay that omits index and ids: zzz_core resolves the indexes, and its end-of-stream chunk the ids.
     events = [
         {"choices": [{"delta": {"role": "assistant", "reasoning_content": "plan"}}]},
         {"choices": [{"delta": {"tool_calls": [{"function": {"name": "f", "arguments": '{"a"'}}]}}]},
