@@ -26,11 +26,11 @@ from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRan
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
-from zzz_core import InvalidInputError, ZZZConfig
+from zzz_core import InvalidInputError, ZZZConfig, integration
 from zzz_core.lifecycle import ConnectionLifecycle
 from zzz_core.types import RerankResult
 
-from ._config import GatewayFields, connect, drop_secrets
+from ._config import GatewayFields, connect
 
 __all__ = ["ZZZRerank"]
 
@@ -56,22 +56,16 @@ class ZZZRerank(ConnectionLifecycle, GatewayFields, BaseNodePostprocessor):
     _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs = integration.rename_deprecated_fields(kwargs, type(self).__name__)
         super().__init__(**kwargs)
-        self._connect()
+        self._zzz_setup()
 
-    def _connect(self) -> None:
+    def _zzz_setup(self) -> None:
         self._config, self._gateway = connect(self)
 
     @classmethod
     def class_name(cls) -> str:
         return "ZZZRerank"
-
-    def __getstate__(self) -> dict[str, Any]:
-        return drop_secrets(super().__getstate__())
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        self._connect()
 
     def _options(self) -> dict[str, Any]:
         return {

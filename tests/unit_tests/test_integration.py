@@ -19,7 +19,7 @@ lc_settings = pytest.importorskip("langchain_zzz._settings")
 li_config = pytest.importorskip("llamaindex_zzz._config")
 
 from langchain_zzz import ChatZZZ  # noqa: E402
-from llamaindex_zzz import ZZZ, ZZZEmbedding  # noqa: E402
+from llamaindex_zzz import ZZZ, ZZZEmbedding, ZZZRerank  # noqa: E402
 
 KEY = "sk-zk-SECRET-unit-7f3a9c1e5b"
 
@@ -107,7 +107,7 @@ def test_both_skins_cache_the_profile_and_follow_a_model_change():
     assert lc.zzz_profile.family == li.profile.family == "deepseek"
 
 
-@pytest.mark.parametrize("cls", [ZZZ, ZZZEmbedding])
+@pytest.mark.parametrize("cls", [ZZZ, ZZZEmbedding, ZZZRerank])
 def test_async_http_client_is_a_deprecated_alias(cls):
     client = object()  # not checked: the config resolves only real clients, so use None below
     with pytest.warns(DeprecationWarning, match="use http_async_client") as caught:
