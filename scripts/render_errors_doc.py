@@ -27,6 +27,8 @@ def _openai_parent(cls: type) -> str:
 def _retry(cls: type[E.ZZZError]) -> str:
     if cls is E.StreamInterruptedError:
         return "only if no content was delivered"
+    if issubclass(cls, E.BatchJobError):
+        return "no (the job's state, not a failed call)"
     if not cls.default_retryable:
         return "no"
     if cls is E.RateLimitError:
@@ -106,6 +108,20 @@ def render() -> str:
         + ", ".join(f"`{p}`" for p in error_map.OPTIONAL_ENDPOINTS)
         + ") that steps 1-3 left generic",
         "(`InvalidRequestError`, `GatewayError`, or a 501 `GatewayServerError`) is an `EndpointNotSupportedError`.",
+        "The same verdict on the Batch API's routes is its subclass `BatchAPIUnsupportedError`, whose advice names",
+        "`zzz bulk`; there a 404 to one file or one batch counts only when it names the URL (new-api's",
+        "`Invalid URL`) or is not JSON, since a gateway with batches answers a JSON 404 for an unknown id:",
+        "",
+        "| route pattern | class |",
+        "| --- | --- |",
+    ]
+    for pattern, cls in error_map.OPTIONAL_ROUTES:
+        lines.append(f"| `{pattern.pattern.replace('|', ' &#124; ')}` | `{cls.__name__}` |")
+    lines += [
+        "",
+        "A batch job that ends without all its answers raises a `BatchJobError` from `wait()`/`fetch()`:",
+        "`BatchValidationError` (its `errors` list the rejected lines), `BatchExpiredError`, `BatchCancelledError`,",
+        "or `BatchPendingError` while it has not finished (docs/batch.md).",
         "",
         "Non-JSON bodies: a 5xx HTML page or an empty body is a `GatewayServerError`; an HTML page with HTTP 200",
         "means `base_url` points at a web page (a `GatewayError` saying so). A stream that ends without `[DONE]` and",

@@ -14,6 +14,10 @@ stable:
 4. weak message hints, for envelopes that came with HTTP 200;
 5. otherwise :class:`~zzz_core.errors.GatewayError`, carrying code and msg.
 
+A generic verdict (404/405/501) on a route a gateway may lack altogether becomes
+the class saying so: ``OPTIONAL_ENDPOINTS`` (``/rerank``) and ``OPTIONAL_ROUTES``
+(the Batch API's ``/files`` and ``/batches``, where an unknown id is a JSON 404).
+
 ``type`` is never consulted: operators rename it (``new_api_error``,
 ``one_api_error``, ``dmx_api_error``…).
 """
@@ -133,6 +137,12 @@ STATUS_TABLE: dict[int, type[E.ZZZError]] = {
 # (智增增 documents no /v1/rerank), not a malformed request, whatever the body says.
 OPTIONAL_ENDPOINTS: tuple[str, ...] = ("/rerank",)
 UNSUPPORTED_STATUSES: frozenset[int] = frozenset({404, 405, 501})
+# The Batch API's routes (new-api: 501 api_not_implemented on /v1/files*, 404 on /v1/batches*).
+# Its item routes (one file, one batch) answer a JSON 404 for an unknown id where the API
+# exists, so there a 404 means a missing API only when it names the URL or is not JSON.
+OPTIONAL_ROUTES: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = (
+    (re.compile(r"/(?:files|batches)(?P<item>/[^/]+(?:/content|/cancel)?)?$"), E.BatchAPIUnsupportedError),
+)
 
 # 4. Weak hints, used only when the status says nothing (HTTP 200 envelopes).
 WEAK_MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
@@ -225,8 +235,7 @@ def from_body(status: int, body: bytes, ctx: ErrorContext) -> E.ZZZError:
         cls = STATUS_TABLE.get(status, E.GatewayError)
     else:
         cls = E.GatewayError
-    if _unsupported_endpoint(status, cls, ctx.url):
-        cls = E.EndpointNotSupportedError
+    cls = _unsupported_endpoint(status, cls, ctx.url, "", text) or cls
     message = f"HTTP {status} with {summary}"
     if status == 200 and stripped[:1] == "<":
         message += "; base_url probably points at a web page, not the API (it should end in /v1)"
@@ -237,8 +246,7 @@ def classify(*, status: int, code: Any, message: str, body: Any, ctx: ErrorConte
     """Pick the class for (status, code, message) and build the exception."""
     msg, request_id = _split_request_id(message)
     cls = _pick_class(status, code, msg)
-    if _unsupported_endpoint(status, cls, ctx.url):
-        cls = E.EndpointNotSupportedError
+    cls = _unsupported_endpoint(status, cls, ctx.url, msg, body) or cls
     return _build(cls, status=status, code=code, msg=msg, body=body, ctx=ctx, request_id=request_id)
 
 
@@ -273,13 +281,24 @@ def _pick_class(status: int, code: Any, msg: str) -> type[E.ZZZError]:
     return E.GatewayError
 
 
-def _unsupported_endpoint(status: int, cls: type[E.ZZZError], url: str) -> bool:
+def _unsupported_endpoint(
+    status: int, cls: type[E.ZZZError], url: str, msg: str, body: Any
+) -> type[E.ZZZError] | None:
+    """The class saying "this gateway does not serve the route", or None."""
     # Only the generic classes are replaced: a 404 saying "model not found" stays that.
     generic = cls in (E.InvalidRequestError, E.GatewayError) or (status == 501 and cls is E.GatewayServerError)
     if status not in UNSUPPORTED_STATUSES or not generic:
-        return False
+        return None
     path = url.split("?", 1)[0].rstrip("/")
-    return path.endswith(OPTIONAL_ENDPOINTS)
+    if path.endswith(OPTIONAL_ENDPOINTS):
+        return E.EndpointNotSupportedError
+    for pattern, route_cls in OPTIONAL_ROUTES:
+        m = pattern.search(path)
+        if m is not None and (
+            status != 404 or m.group("item") is None or "invalid url" in msg.lower() or not isinstance(body, dict)
+        ):
+            return route_cls
+    return None
 
 
 def _by_message(msg: str) -> type[E.ZZZError] | None:
@@ -396,7 +415,7 @@ def _build(
     text = f"{title}{where} (HTTP {status}{code_part}): {msg or '(no message)'}"
     if cls is E.AuthenticationError and ctx.key_hint:
         text += f". Hint: {ctx.key_hint}"
-    if status == 404 and "invalid url" in msg.lower() and cls is not E.EndpointNotSupportedError:
+    if status == 404 and "invalid url" in msg.lower() and not issubclass(cls, E.EndpointNotSupportedError):
         text += ". The base_url is probably wrong: it should end in /v1"
     if request_id:  # what the gateway's support asks for
         text += f" (request id: {request_id})"

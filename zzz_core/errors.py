@@ -11,6 +11,7 @@ Each class is also the matching ``openai`` exception, so code written for the
     │   ├── RateLimitError            (openai.RateLimitError)          retried, honours Retry-After
     │   ├── ModelNotFoundError        (openai.NotFoundError)           incl. 503 "no channel"
     │   ├── EndpointNotSupportedError (openai.NotFoundError)           404/405/501 on an optional route (/v1/rerank)
+    │   │   └── BatchAPIUnsupportedError  -- no /v1/files, /v1/batches: use `zzz bulk`
     │   ├── InvalidRequestError       (openai.BadRequestError)
     │   │   ├── ContextLengthExceededError
     │   │   └── ContentFilterError
@@ -20,6 +21,11 @@ Each class is also the matching ``openai`` exception, so code written for the
     │   ├── GatewayTimeoutError       (openai.APITimeoutError)
     │   └── StreamInterruptedError    -- a stream that ended early; retried only before content
     ├── BudgetExceededError           -- a run's max_cost is spent; raised before the next call is sent
+    ├── BatchJobError (openai.APIError)               -- a batch job whose results cannot all be had
+    │   ├── BatchValidationError      -- the gateway rejected the input file (``errors`` per line)
+    │   ├── BatchExpiredError         -- not finished within its completion window
+    │   ├── BatchCancelledError       -- cancelled before it finished
+    │   └── BatchPendingError         -- not finished yet (fetch too early, or wait timed out)
     └── (local mistakes, raised before anything is sent)
         ConfigurationError (ValueError), InvalidInputError (ValueError)
 
@@ -263,6 +269,63 @@ class BudgetExceededError(ZZZError):
         self.spent = spent
         self.limit = limit
         self.currency = currency
+
+
+class BatchAPIUnsupportedError(EndpointNotSupportedError):
+    """The gateway has no OpenAI Batch API: it answered a ``/v1/files`` or ``/v1/batches``
+    call with 404 or 501 (new-api: 501 ``api_not_implemented``, 404 ``Invalid URL``)."""
+
+    category = "batch_api_unsupported"
+    advice = (
+        "This gateway has no Batch API (/v1/files, /v1/batches). Send the same input file as ordinary "
+        "requests with `zzz bulk chat|complete|embed INPUT.jsonl -o OUTPUT.jsonl` (zzz_core.bulk), which resumes."
+    )
+
+
+class BatchJobError(ZZZError, openai.APIError):
+    """A batch job whose results cannot all be had; ``job`` is the last
+    :class:`~zzz_core.bulk.batch.BatchJob` seen, ``batch_id`` and ``status`` its own."""
+
+    category = "batch_job"
+    advice = "See `zzz batch status ID`."
+
+    def __init__(self, message: str, *, job: Any = None, url: str = "", host: str | None = None) -> None:
+        openai.APIError.__init__(self, message, _compat.bare_request("GET", url), body=None)
+        self._set_details(host=host, code=getattr(job, "status", None), msg=message)
+        self.job = job
+        self.batch_id: str | None = getattr(job, "id", None)
+        self.status: str | None = getattr(job, "status", None)
+
+
+class BatchValidationError(BatchJobError):
+    """The gateway rejected the input file; ``errors`` holds its ``errors.data``
+    (``{"code", "line", "message", "param"}`` per rejected line).  Nothing was run."""
+
+    category = "batch_validation_failed"
+    advice = "Fix the lines named and submit again; nothing was run."
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(getattr(self.job, "errors", ()))
+
+
+class BatchExpiredError(BatchJobError):
+    category = "batch_expired"
+    advice = (
+        "The gateway did not finish within the completion window. `zzz batch fetch ID -o OUT.jsonl` saves the "
+        "lines that finished (the others are recorded as batch_expired); send those again, or use `zzz bulk`."
+    )
+
+
+class BatchCancelledError(BatchJobError):
+    category = "batch_cancelled"
+    advice = "`zzz batch fetch ID -o OUT.jsonl` saves the lines that finished before the cancellation."
+
+
+class BatchPendingError(BatchJobError):
+    category = "batch_pending"
+    default_retryable = True
+    advice = "The batch has not finished; `zzz batch wait ID` waits for it, then fetch."
 
 
 #: The bases that only group the tree; they are never raised themselves.

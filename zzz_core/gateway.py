@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import error_map
 from . import errors as E
@@ -37,6 +37,9 @@ from .headers import request_id_of
 from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
 from .transport import Reply, Transport
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .bulk.batch import BatchClient
 
 __all__ = [
     "CHAT_PATH",
@@ -326,6 +329,13 @@ class Gateway:
     def _credit_grants(self) -> Balance:
         payload, _ = self.transport.request_json("POST", "/dashboard/billing/credit_grants", {})
         return balance_from_credit_grants(payload, self.config.gateway)
+
+    @property
+    def batches(self) -> BatchClient:
+        """The gateway's OpenAI Batch API (:class:`~zzz_core.bulk.batch.BatchClient`)."""
+        from .bulk.batch import BatchClient
+
+        return BatchClient(self)
 
     def close(self) -> None:
         self.transport.close()

@@ -8,7 +8,8 @@ Retried: rate limits (honouring ``Retry-After``), gateway 5xx, connection
 failures, timeouts, and streams that failed before delivering any content.
 Never retried: balance, authentication, permission, invalid request, context
 length, content filter, an unknown gateway code, and 503 ``model_not_found``
-(a configuration problem, not a transient one).
+(a configuration problem, not a transient one).  A request marked not repeatable
+(creating a batch job) is sent again only after a rate limit.
 
 Failover: a connection failure, a timeout or a 5xx (including nginx's HTML 502
 and 504 pages) sends the same request to the next host at once, and marks the
@@ -116,6 +117,11 @@ class Attempts:
 
     health: HostHealth
     max_retries: int
+    repeatable: bool = True
+    """False for a request that must not reach the gateway twice (it creates something
+    that is billed, e.g. a batch job): only a rate limit, which proves the gateway did
+    not act on it, is sent again; a 5xx, a timeout or a broken connection may have come
+    after the gateway acted, so it is raised, and never failed over."""
     count: int = 0
     retries: int = 0
     tried: list[str] = field(default_factory=list)
@@ -130,6 +136,8 @@ class Attempts:
 
     def next(self, exc: E.ZZZError) -> Decision:
         host = self.tried[-1] if self.tried else ""
+        if not self.repeatable and not isinstance(exc, E.RateLimitError):
+            self.give_up(exc)
         if should_fail_over(exc):
             self.health.mark_failed(host)
             if self._queue:

@@ -157,9 +157,11 @@ class Transport:
         *,
         require: str | None = None,
         at_root: bool = False,
+        files: Any = None,
+        repeatable: bool = True,
     ) -> tuple[Any, str]:
         """Send and decode one JSON request; return ``(payload, host)`` (see :meth:`request`)."""
-        reply = self.request(method, path, body, require=require, at_root=at_root)
+        reply = self.request(method, path, body, require=require, at_root=at_root, files=files, repeatable=repeatable)
         return reply.payload, reply.host
 
     async def arequest_json(
@@ -170,9 +172,21 @@ class Transport:
         *,
         require: str | None = None,
         at_root: bool = False,
+        files: Any = None,
+        repeatable: bool = True,
     ) -> tuple[Any, str]:
         """Async twin of :meth:`request_json`."""
-        reply = await self.arequest(method, path, body, require=require, at_root=at_root)
+        reply = await self.arequest(method, path, body, require=require, at_root=at_root, files=files, repeatable=repeatable)
+        return reply.payload, reply.host
+
+    def request_bytes(self, path: str) -> tuple[bytes, str]:
+        """``GET`` a file's raw content (e.g. a JSONL batch output); return ``(bytes, host)``."""
+        reply = self.request("GET", path, raw=True)
+        return reply.payload, reply.host
+
+    async def arequest_bytes(self, path: str) -> tuple[bytes, str]:
+        """Async twin of :meth:`request_bytes`."""
+        reply = await self.arequest("GET", path, raw=True)
         return reply.payload, reply.host
 
     def request(
@@ -183,6 +197,9 @@ class Transport:
         *,
         require: str | None = None,
         at_root: bool = False,
+        files: Any = None,
+        repeatable: bool = True,
+        raw: bool = False,
     ) -> Reply:
         """Send and decode one JSON request, with retries and failover.
 
@@ -190,20 +207,27 @@ class Transport:
         a 200 answer without it is a gateway error, not a ``TypeError`` later.
         ``at_root`` sends ``path`` from the site's root instead of the API base
         (new-api's ``/api/pricing`` lives beside ``/v1``, not under it).
+        ``files`` sends ``body`` as ``multipart/form-data`` with these file parts
+        (openai's ``RequestFiles`` form).  ``repeatable=False`` marks a request that
+        must not reach the gateway twice (see :class:`~zzz_core.retry.Attempts`).
+        ``raw`` returns the body's bytes as sent (a file's content), unless the whole
+        answer is one JSON error object (智增增's HTTP-200 envelope).
         """
-        attempts = Attempts(self.health, self.config.max_retries)
+        attempts = Attempts(self.health, self.config.max_retries, repeatable=repeatable)
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
             try:
-                response = self._send(method, _site_root(host) if at_root else host, path, body, ctx)
+                response = self._send(method, _site_root(host) if at_root else host, path, body, ctx, files)
                 ctx.headers = response.headers  # an HTTP-200 error envelope carries the request id too
                 try:
-                    raw = response.read()
+                    data = response.read()
                 finally:
                     response.close()
-                payload = self._decode(response.status_code, raw, ctx, require)
+                payload = _decode_content(response.status_code, data, ctx) if raw else self._decode(
+                    response.status_code, data, ctx, require
+                )
             except E.ZZZError as exc:
                 failure = exc
             except _compat.TransportError as exc:  # body read failed mid-way
@@ -227,21 +251,26 @@ class Transport:
         *,
         require: str | None = None,
         at_root: bool = False,
+        files: Any = None,
+        repeatable: bool = True,
+        raw: bool = False,
     ) -> Reply:
         """Async twin of :meth:`request` (same policy, same decoding)."""
-        attempts = Attempts(self.health, self.config.max_retries)
+        attempts = Attempts(self.health, self.config.max_retries, repeatable=repeatable)
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
             try:
-                response = await self._asend(method, _site_root(host) if at_root else host, path, body, ctx)
+                response = await self._asend(method, _site_root(host) if at_root else host, path, body, ctx, files)
                 ctx.headers = response.headers
                 try:
-                    raw = await response.aread()
+                    data = await response.aread()
                 finally:
                     await response.aclose()
-                payload = self._decode(response.status_code, raw, ctx, require)
+                payload = _decode_content(response.status_code, data, ctx) if raw else self._decode(
+                    response.status_code, data, ctx, require
+                )
             except E.ZZZError as exc:
                 failure = exc
             except _compat.TransportError as exc:  # body read failed mid-way
@@ -469,12 +498,12 @@ class Transport:
 
     # -- sending -------------------------------------------------------------
 
-    def _send(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext) -> Any:
+    def _send(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext, files: Any = None) -> Any:
         try:
             if method == "GET":
                 return self.sync_client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
             return self.sync_client.post(
-                host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM}
+                host + path, cast_to=_compat.Response, body=body, files=files, options=_options(files)
             )
         except openai.APIStatusError as exc:
             err = self._status_error(exc, ctx)
@@ -484,12 +513,16 @@ class Transport:
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
 
-    async def _asend(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext) -> Any:
+    async def _asend(
+        self, method: str, host: str, path: str, body: Any, ctx: ErrorContext, files: Any = None
+    ) -> Any:
         client = self.async_client
         try:
             if method == "GET":
                 return await client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
-            return await client.post(host + path, cast_to=_compat.Response, body=body, options={"headers": _RAW_STREAM})
+            return await client.post(
+                host + path, cast_to=_compat.Response, body=body, files=files, options=_options(files)
+            )
         except openai.APIStatusError as exc:
             err = self._status_error(exc, ctx)
         except openai.APIConnectionError as exc:  # APITimeoutError included
@@ -565,6 +598,28 @@ class Transport:
         if client is not None:
             closer = getattr(client, "_zzz_closer", None)
             await (closer.aclose() if closer is not None else client.close())
+
+
+_MULTIPART = {**_RAW_STREAM, "Content-Type": "multipart/form-data"}
+
+
+def _options(files: Any) -> dict[str, Any]:
+    # With this Content-Type the openai client sends ``body`` as form fields beside the
+    # files (as its own ``files.create`` does); the HTTP library adds the boundary.
+    return {"headers": _MULTIPART if files is not None else _RAW_STREAM}
+
+
+def _decode_content(status: int, raw: bytes, ctx: ErrorContext) -> bytes:
+    """A file's content as sent, unless the whole answer is one JSON error object."""
+    head = raw.lstrip()[:1]
+    if head == b"{" and raw.strip().count(b"\n") == 0:  # one line: maybe an error, maybe a one-line file
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return raw
+        if isinstance(payload, dict) and "custom_id" not in payload and error_map.is_error_payload(payload):
+            raise error_map.from_payload(payload, status, ctx)
+    return raw
 
 
 _GLOBAL_LOOP_KEY = type("_AnyLoop", (), {})()

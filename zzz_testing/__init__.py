@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS: dict[str, str] = {
     "is_reasoning_model": "answers",
     "synthesize": "answers",
+    "BatchStore": "batches",
+    "BatchTiming": "batches",
     "cosine": "embeddings",
     "embed": "embeddings",
     "CATEGORIES": "faults",
@@ -73,6 +75,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .answers import is_reasoning_model, synthesize
+    from .batches import BatchStore, BatchTiming
     from .embeddings import cosine, embed
     from .faults import CATEGORIES, DIALECTS, ERROR_SAMPLES, SHAPES, SSE_ERROR_STYLES, Fault, error_body
     from .handlers import MODELS, SimConfig, SimRequest, SimResponse, handle

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import answers, billing, embeddings, pricing, rerank, streams, tools
+from .batches import BatchStore
 from .faults import REQUEST_ID, Fault, default_shape, error_body, html_page
 from .prompts import answer_text, json_object, react_answer, react_tools, split_question
 from .streams import DROP, Drop, EventStream, Sleep, StreamWriter, dumps
@@ -104,6 +105,10 @@ class SimConfig:
     rerank: bool | None = None
     """Serve ``/v1/rerank``; ``None``: as the dialect does (new-api yes, 智增增 no: a 404)."""
     rerank_max_documents: int | None = None
+    batches: BatchStore = field(default_factory=BatchStore)
+    """Uploaded files and batch jobs (智增增 dialect; new-api has no Batch API)."""
+    batch_line_fault: Any = None
+    """``SimRequest -> Fault | None`` for each batch line (the simulator's queued faults)."""
 
     @property
     def serves_rerank(self) -> bool:
@@ -449,6 +454,10 @@ def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
         return None, False  # 智增增 documents no rerank: the route does not exist there
     if fn is None and req.method == "GET" and path.startswith("/v1/models/"):
         fn = _models
+    if fn is None and path.startswith(("/v1/files", "/v1/batches")):
+        from .batch_routes import batch_route  # imports this module: loaded on first use
+
+        fn = batch_route(req.method, path, cfg)
     if fn is not None:
         return fn, False
     bare = path[3:] if path.startswith("/v1/") else path

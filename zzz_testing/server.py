@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .accounts import AccountLimits
+from .batches import BatchStore
 from .faults import Fault
 from .handlers import SimConfig, SimRequest, SimResponse, handle, route
 from .streams import Drop, Sleep
@@ -26,7 +27,7 @@ __all__ = ["GatewaySimulator", "RecordedRequest"]
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
             404: "Not Found", 413: "Payload Too Large", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+            500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout"}  # fmt: skip
 _SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "x-goog-api-key")
 
@@ -128,6 +129,7 @@ class GatewaySimulator:
         self._down = False
         self.limits = AccountLimits()
         """Balance in successful answers and a concurrency cap (see :mod:`zzz_testing.accounts`)."""
+        self.config.batch_line_fault = self._take_fault  # queued faults apply to batch lines too
 
     # ----------------------------------------------------------------- settings
     @property
@@ -151,6 +153,16 @@ class GatewaySimulator:
     @used.setter
     def used(self, value: float) -> None:
         self.config.used = float(value)
+
+    @property
+    def batches(self) -> BatchStore:
+        """The Batch API's files and jobs (智增增 dialect); ``batches.timing`` sets how long
+        each stage takes in simulated seconds."""
+        return self.config.batches
+
+    def advance_batches(self, seconds: float) -> None:
+        """Move the batch jobs' simulated clock on by ``seconds`` (no test has to sleep)."""
+        self.config.batches.advance(seconds)
 
     @property
     def url(self) -> str:

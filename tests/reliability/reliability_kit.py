@@ -48,6 +48,12 @@ PARENTS: dict[type[E.ZZZError], tuple[tuple[type, ...], tuple[type, ...]]] = {
     E.GatewayTimeoutError: ((openai.APITimeoutError,), (lc.ModelTimeoutError, lc.ModelConnectionError)),
     E.StreamInterruptedError: ((openai.APIConnectionError,), (lc.ModelConnectionError,)),
     E.BudgetExceededError: ((openai.OpenAIError,), (lc.ModelError,)),
+    E.BatchAPIUnsupportedError: ((openai.NotFoundError,), (lc.ModelNotFoundError,)),
+    E.BatchJobError: ((openai.APIError,), (lc.ModelAPIError,)),
+    E.BatchValidationError: ((openai.APIError,), (lc.ModelAPIError,)),
+    E.BatchExpiredError: ((openai.APIError,), (lc.ModelAPIError,)),
+    E.BatchCancelledError: ((openai.APIError,), (lc.ModelAPIError,)),
+    E.BatchPendingError: ((openai.APIError,), (lc.ModelAPIError,)),
 }
 assert set(PARENTS) == set(E.GATEWAY_ERRORS)
 
