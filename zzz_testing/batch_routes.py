@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .batches import StoreError, parse_multipart
-from .handlers import SimConfig, SimRequest, SimResponse, _error, _json, _ok, handle
+from .handlers import SimConfig, SimRequest, SimResponse, _json, _ok, handle
 
 __all__ = ["batch_route"]
 
@@ -64,7 +64,9 @@ def _batch_api(req: SimRequest, cfg: SimConfig) -> SimResponse:
             return _ok(cfg, store.cancel(rest[0], run))
         return _ok(cfg, store.get(rest[0], run))
     except StoreError as exc:
-        return _error(cfg, "invalid_request", status=exc.status, message=exc.message)
+        # OpenAI's shape: 智增增 relays these routes to OpenAI (a guess: no 智增增 text was found).
+        err = {"message": exc.message, "type": "invalid_request_error", "param": exc.param, "code": None}
+        return _json(exc.status, {"error": err}, cfg)
 
 
 def batch_route(method: str, path: str, cfg: SimConfig) -> Any:
