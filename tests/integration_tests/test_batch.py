@@ -56,7 +56,7 @@ def live_answer(gw: Gateway, line: dict[str, Any]) -> str | None:
 # ------------------------------------------------------------------ the whole flow
 def test_submit_wait_fetch_maps_every_line_back_by_custom_id(sim: GatewaySimulator, gw: Gateway) -> None:
     lines = [chat_line(i) for i in range(6)]
-    lines[2] = chat_line(2, content="not a list")  # the gateway answers 400 for this line
+    lines[2]["body"]["n"] = -1  # the gateway answers 400 for this line
     sim.inject(Fault.error("content_filter"), times=1, path="/chat/completions")  # the first line run
     job = gw.batches.submit(lines, model=MODEL)
     assert job.status == "validating" and job.endpoint == "/v1/chat/completions"
@@ -73,8 +73,8 @@ def test_submit_wait_fetch_maps_every_line_back_by_custom_id(sim: GatewaySimulat
     assert (results.succeeded, results.failed) == (4, 2)
     first, bad = results.lines[0], results.lines[2]
     assert first["response"]["status_code"] != 200
-    assert first["error"]["type"] == "ContentFilterError" and first["error"]["retryable"] is False
-    assert bad["error"]["type"] == "InvalidRequestError" and "messages" in bad["error"]["msg"]
+    assert first["error"]["class"] == "ContentFilterError" and first["error"]["retryable"] is False
+    assert bad["error"]["class"] == "InvalidRequestError" and "n 必须是非负整数" in bad["error"]["msg"]
     assert bad["response"]["status_code"] == 400
     for i in (1, 3, 4, 5):
         r = results.lines[i]
@@ -85,9 +85,8 @@ def test_submit_wait_fetch_maps_every_line_back_by_custom_id(sim: GatewaySimulat
     assert sim.batches.lines_run == 6
 
 
-async def test_async_flow(sim: GatewaySimulator, gw: Gateway) -> None:
-    lines = [{"custom_id": f"e{i}", "method": "POST", "url": "/v1/embeddings", "body": {"input": f"text {i}"}}
-             for i in range(3)]  # fmt: skip
+async def test_async_flow_with_shorthand_lines(sim: GatewaySimulator, gw: Gateway) -> None:
+    lines = [{"custom_id": f"e{i}", "input": f"text {i}"} for i in range(3)]  # the bulk runner's shorthand
     job = await gw.batches.asubmit(lines, model="text-embedding-3-small")
     done = await gw.batches.await_batch(job.id, on_progress=ticking(sim, 5.0), **FAST)
     assert done.status == "completed" and done.completed == 3
@@ -106,7 +105,7 @@ def test_a_line_answered_with_an_http_200_error_envelope_is_an_error(sim: Gatewa
     gw.batches.wait(job.id, on_progress=ticking(sim, 2.0), **FAST)
     first, second = gw.batches.fetch(job.id).lines
     assert first["response"]["status_code"] == 200
-    assert first["error"]["type"] == "InsufficientBalanceError" and first["error"]["retryable"] is False
+    assert first["error"]["class"] == "InsufficientBalanceError" and first["error"]["retryable"] is False
     assert second["error"] is None
 
 
@@ -142,7 +141,7 @@ def test_expiry_keeps_the_finished_lines_and_types_the_rest(sim: GatewaySimulato
     cut = [r for r in results.lines if r["error"] is not None]
     assert [r["custom_id"] for r in results.lines] == ["q0", "q1", "q2", "q3"]
     assert len(done) == 2 and [r["custom_id"] for r in done] == ["q0", "q1"]
-    assert {(r["error"]["type"], r["error"]["code"], r["error"]["retryable"]) for r in cut} == {
+    assert {(r["error"]["class"], r["error"]["code"], r["error"]["retryable"]) for r in cut} == {
         ("BatchExpiredError", "batch_expired", True)
     }
 
@@ -157,7 +156,7 @@ def test_cancel_keeps_what_finished(sim: GatewaySimulator, gw: Gateway) -> None:
         gw.batches.wait(job.id, on_progress=ticking(sim), **FAST)
     results = gw.batches.fetch(job.id)
     assert [r["error"] and r["error"]["code"] for r in results.lines] == [None, None] + ["batch_cancelled"] * 3
-    assert results.lines[4]["error"]["type"] == "BatchCancelledError"
+    assert results.lines[4]["error"]["class"] == "BatchCancelledError"
     with pytest.raises(E.InvalidRequestError, match="Cannot cancel"):
         gw.batches.cancel(job.id)
 
@@ -215,9 +214,13 @@ def test_upload_is_retried_but_create_is_sent_once_after_a_5xx(
 def test_submit_rejects_bad_input_before_sending(sim: GatewaySimulator, gw: Gateway, tmp_path: Any) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps(chat_line(0)) + "\n{not json\n", encoding="utf-8")
-    with pytest.raises(E.InvalidInputError, match="line 2"):
+    with pytest.raises(E.InvalidInputError, match="in.jsonl:line 2: not valid JSON"):
         gw.batches.submit(str(path), model=MODEL)
-    mixed = [chat_line(0), {**chat_line(1), "url": "/v1/embeddings"}]
+    with pytest.raises(E.InvalidInputError, match="line 2: custom_id 'q0' was already used on line 1"):
+        gw.batches.submit([chat_line(0), chat_line(0)], model=MODEL)
+    mixed = [chat_line(0), {"custom_id": "e1", "input": "a text to embed"}]
     with pytest.raises(E.InvalidInputError, match="one batch serves one endpoint"):
         gw.batches.submit(mixed, model=MODEL)
+    with pytest.raises(E.InvalidInputError, match="embeddings"):
+        gw.batches.submit([chat_line(0)], model=MODEL, endpoint="/v1/embeddings")
     assert sim.count() == 0

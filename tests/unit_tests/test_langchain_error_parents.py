@@ -41,6 +41,12 @@ EXPECTED_LANGCHAIN_PARENTS = {
     E.GatewayTimeoutError: (lc.ModelTimeoutError, lc.ModelConnectionError),
     E.StreamInterruptedError: (lc.ModelConnectionError,),
     E.BudgetExceededError: (lc.ModelError,),
+    E.BatchAPIUnsupportedError: (lc.ModelNotFoundError,),
+    E.BatchJobError: (lc.ModelAPIError,),
+    E.BatchValidationError: (lc.ModelAPIError,),
+    E.BatchExpiredError: (lc.ModelAPIError,),
+    E.BatchCancelledError: (lc.ModelAPIError,),
+    E.BatchPendingError: (lc.ModelAPIError,),
 }
 
 

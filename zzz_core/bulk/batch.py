@@ -29,6 +29,7 @@ errors too: every input line has exactly one result.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import time
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .. import error_map
 from .. import errors as E
 from ..error_map import ErrorContext
+from . import inputs, results
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..gateway import Gateway
@@ -52,7 +54,7 @@ __all__ = [
     "poll_delays",
 ]
 
-ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings")
+ENDPOINTS = tuple(inputs.ENDPOINTS.values())
 FINAL_STATUSES = frozenset({"completed", "failed", "expired", "cancelled"})
 COMPLETION_WINDOW = "24h"
 POLL_INTERVAL = 5.0
@@ -346,55 +348,39 @@ class BatchClient:
 def prepare_input(
     source: str | os.PathLike[str] | Iterable[Any], *, model: str | None, endpoint: str | None
 ) -> tuple[bytes, str, str]:
-    """The input as Batch API JSONL bytes, its endpoint, and a file name for the upload."""
-    name = os.path.basename(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else "input.jsonl"
-    lines = list(_batch_lines(source, model=model))
-    if not lines:
+    """The input as Batch API JSONL bytes, its endpoint, and a file name for the upload.
+
+    Lines are read by the bulk runner's :mod:`~zzz_core.bulk.inputs` (Batch API lines and
+    shorthands, ``model`` filled in, stable ids); every malformed line and repeated
+    ``custom_id`` is an :class:`~zzz_core.bulk.inputs.BulkInputError` naming its line.
+    """
+    is_path = isinstance(source, (str, os.PathLike))
+    if not is_path:
+        source = list(source)  # type: ignore[arg-type]  # read twice: checked, then encoded
+    kind = _kind(endpoint)
+    summary = inputs.scan(source, kind=kind, model=model)
+    if summary.count == 0:
         raise E.InvalidInputError("the input has no requests; nothing to submit")
-    urls = {line["url"] for line in lines}
-    if endpoint is not None and urls != {endpoint}:
-        other = sorted(urls - {endpoint})
-        raise E.InvalidInputError(f"--endpoint {endpoint} but the input has lines for {', '.join(other)}")
-    if len(urls) > 1:
-        raise E.InvalidInputError(
-            f"one batch serves one endpoint, and the input mixes {', '.join(sorted(urls))}: split it into one file each"
-        )
-    (url,) = urls
-    if url not in ENDPOINTS:
-        raise E.InvalidInputError(f"the Batch API serves {', '.join(ENDPOINTS)}, not {url}")
-    data = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode("utf-8")
-    return data, url, name
+    if len(summary.kinds) > 1:
+        urls = ", ".join(sorted(inputs.ENDPOINTS[k] for k in summary.kinds))
+        raise E.InvalidInputError(f"one batch serves one endpoint, and the input mixes {urls}: split it by endpoint")
+    (found,) = summary.kinds
+    out = io.BytesIO()
+    for item in inputs.iter_items(source, kind=kind, model=model):
+        out.write(json.dumps(item.batch_line(), ensure_ascii=False).encode("utf-8") + b"\n")
+    name = os.path.basename(os.fspath(source)) if is_path else "input.jsonl"  # type: ignore[arg-type]
+    return out.getvalue(), inputs.ENDPOINTS[found], name
 
 
-def _batch_lines(source: Any, *, model: str | None) -> Iterator[dict[str, Any]]:
-    # TEMPORARY until the bulk runner's inputs.py lands: Batch-format lines only.
-    if isinstance(source, (str, os.PathLike)):
-        with open(source, encoding="utf-8") as f:
-            rows: Iterable[Any] = [(n, line) for n, line in enumerate(f, 1)]
-    else:
-        rows = enumerate(source, 1)
-    seen: set[str] = set()
-    for n, row in rows:
-        if isinstance(row, str):
-            if not row.strip():
-                continue
-            try:
-                row = json.loads(row)
-            except ValueError as exc:
-                raise E.InvalidInputError(f"line {n}: not JSON ({exc})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("body"), dict) or "url" not in row:
-            raise E.InvalidInputError(f"line {n}: expected a Batch API line with custom_id, url and body")
-        cid = row.get("custom_id")
-        if not isinstance(cid, str) or cid in seen:
-            raise E.InvalidInputError(f"line {n}: custom_id missing or duplicated")
-        seen.add(cid)
-        body = dict(row["body"])
-        if model and "model" not in body:
-            body["model"] = model
-        yield {"custom_id": cid, "method": "POST", "url": row["url"], "body": body}
+def _kind(endpoint: str | None) -> str | None:
+    """``--endpoint``: a Batch API url (``/v1/embeddings``) or a job kind (``embeddings``)."""
+    if endpoint is None:
+        return None
+    kind = inputs.KINDS.get(endpoint if endpoint.startswith("/v1/") else "/v1/" + endpoint.lstrip("/"))
+    return kind or inputs.normalize_kind(endpoint)
 
 
-def merge_results(inputs: bytes, outputs: bytes, errors: bytes, *, ctx: ErrorContext) -> list[dict[str, Any]]:
+def merge_results(inputs_raw: bytes, outputs: bytes, errors: bytes, *, ctx: ErrorContext) -> list[dict[str, Any]]:
     """Map the output and error files back onto the input lines by ``custom_id``.
 
     Every input line gets exactly one result, in input order; a line the gateway
@@ -408,20 +394,21 @@ def merge_results(inputs: bytes, outputs: bytes, errors: bytes, *, ctx: ErrorCon
             if isinstance(cid, str) and cid not in answered:
                 answered[cid] = _result(row, ctx)
     out: list[dict[str, Any]] = []
-    for row in _jsonl(inputs):
+    for row in _jsonl(inputs_raw):
         cid = row.get("custom_id")
         if not isinstance(cid, str):
             continue
         got = answered.pop(cid, None)
         if got is None:
             message = "the gateway finished the batch without an answer for this line"
-            got = _failed(cid, None, _record(E.GatewayError.__name__, "missing_from_batch_output", message, True))
+            got = results.error_record(cid, _line_error(E.BatchJobError, "missing_from_batch_output", message, ctx))
         out.append(got)
     out.extend(answered.values())
     return out
 
 
 def _result(row: dict[str, Any], ctx: ErrorContext) -> dict[str, Any]:
+    """One output/error-file line as a result: the normalizer decides whether it failed, and how."""
     cid = row["custom_id"]
     response = row.get("response")
     err = row.get("error")
@@ -430,30 +417,33 @@ def _result(row: dict[str, Any], ctx: ErrorContext) -> dict[str, Any]:
         message = str(err.get("message") or "") if isinstance(err, dict) else "the gateway sent no response"
         cut = _CUT_OFF.get(str(code))
         if cut is not None:
-            record = _record(cut.__name__, code, message, True)
+            exc: E.ZZZError = _line_error(cut, code, message, ctx)
         else:
-            exc = error_map.from_payload({"error": err} if isinstance(err, dict) else err, 200, ctx)
-            record = _exc_record(exc)
-        return _failed(cid, row.get("id"), record)
+            exc = error_map.from_payload({"error": err} if isinstance(err, dict) else message, 200, ctx)
+        return _with_id(results.error_record(cid, exc), row)
     status = response.get("status_code")
-    body = response.get("body")
     status = status if isinstance(status, int) else 200
+    body = response.get("body")
     if status >= 400 or not isinstance(body, dict) or error_map.is_error_payload(body):
         exc = error_map.from_payload(body, status, ctx) if body is not None else error_map.from_body(status, b"", ctx)
-        return {"id": row.get("id"), "custom_id": cid, "response": response, "error": _exc_record(exc)}
-    return {"id": row.get("id"), "custom_id": cid, "response": response, "error": None}
+        return _with_id(results.error_record(cid, exc), row)
+    record = results.success_record(cid, body, status_code=status, request_id=response.get("request_id"))
+    return _with_id(record, row)
 
 
-def _failed(cid: str, line_id: Any, record: dict[str, Any]) -> dict[str, Any]:
-    return {"id": line_id, "custom_id": cid, "response": None, "error": record}
+def _line_error(cls: type[E.BatchJobError], code: Any, message: str, ctx: ErrorContext) -> E.BatchJobError:
+    """A line the gateway did not run (cut off, or lost): sending it again may well work."""
+    exc = cls(message, url=ctx.url, host=ctx.host)
+    exc.code, exc.retryable = code, True
+    return exc
 
 
-def _exc_record(exc: E.ZZZError) -> dict[str, Any]:
-    return _record(type(exc).__name__, exc.code, exc.msg or str(exc), exc.retryable)
-
-
-def _record(cls_name: str, code: Any, message: str, retryable: bool) -> dict[str, Any]:
-    return {"type": cls_name, "code": code, "message": message, "msg": message, "retryable": retryable}
+def _with_id(record: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    # The gateway's own line id, when it is a plain string (the results index reads it as one).
+    line_id = row.get("id")
+    if isinstance(line_id, str) and line_id and '"' not in line_id and "\\" not in line_id:
+        record["id"] = line_id
+    return record
 
 
 def _jsonl(raw: bytes) -> Iterator[dict[str, Any]]:
