@@ -27,8 +27,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 
 __all__ = ["ENDPOINTS", "BatchStore", "BatchTiming", "StoreError", "parse_multipart"]
@@ -314,6 +312,9 @@ class BatchStore:
 
 def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]]:
     """``multipart/form-data`` fields: name -> (filename or None, bytes)."""
+    from email.parser import BytesParser  # only uploads need it
+    from email.policy import HTTP
+
     if not content_type.lower().startswith("multipart/form-data"):
         raise StoreError(400, "POST /v1/files needs multipart/form-data with a 'file' and a 'purpose'")
     msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
