@@ -2,10 +2,10 @@
 
 智增增 serves them (state in :class:`zzz_testing.batches.BatchStore`); new-api has none:
 ``/v1/files*`` answers 501 ``api_not_implemented`` and ``/v1/batches*`` has no route (404).
-:func:`answer` returns ``(status, JSON object or file bytes)``; :mod:`zzz_testing.handlers`
-turns that into a response in the dialect's shape, as it does for the billing routes.  Each
-batch line is answered by the ``handle`` passed in (the live routes' own handler), with the
-simulator's queued faults, so this module imports nothing from the handlers.
+:func:`answer` returns ``(status, JSON object or file bytes)``; :func:`respond` makes that a
+response with the builders :mod:`zzz_testing.handlers` passes in.  Each batch line is answered
+by the ``handle`` passed in (the live routes' own handler), with the simulator's queued faults,
+so this module imports nothing from the handlers (no import cycle).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .batches import StoreError, parse_multipart
+from .batches import BatchStore, StoreError, parse_multipart
 
-__all__ = ["NOT_IMPLEMENTED", "answer", "serves"]
+__all__ = ["NOT_IMPLEMENTED", "BatchStore", "answer", "respond", "serves"]
 
 NOT_IMPLEMENTED = {"error": {"message": "API not implemented", "type": "new_api_error", "param": "",
                              "code": "api_not_implemented"}}  # fmt: skip
@@ -69,6 +69,15 @@ def answer(req: Any, cfg: Any, handle: Callable[..., Any]) -> tuple[int, Any]:
         # OpenAI's shape: 智增增 relays these routes to OpenAI (a guess: no 智增增 text was found).
         return exc.status, {"error": {"message": exc.message, "type": "invalid_request_error", "param": exc.param,
                                       "code": None}}  # fmt: skip
+
+
+def respond(req: Any, cfg: Any, handle: Callable[..., Any], *, ok: Any, error: Any, response: Any) -> Any:
+    """:func:`answer` as the handlers' response: ``ok``/``error`` build JSON in the dialect's
+    shape (``_ok``/``_json``), ``response`` is ``SimResponse`` (for a file's bytes)."""
+    status, body = answer(req, cfg, handle)
+    if isinstance(body, bytes):
+        return response(status, [("Content-Type", "application/octet-stream")], body)
+    return ok(cfg, body) if status == 200 else error(status, body, cfg)
 
 
 def _line_runner(req: Any, cfg: Any, handle: Callable[..., Any]) -> Callable[..., tuple[int, bytes]]:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import answers, batch_routes, billing, embeddings, pricing, rerank, streams, tools
-from .batches import BatchStore
 from .faults import REQUEST_ID, Fault, default_shape, error_body, html_page
 from .prompts import answer_text, json_object, react_answer, react_tools, split_question
 from .streams import DROP, Drop, EventStream, Sleep, StreamWriter, dumps
@@ -105,7 +104,7 @@ class SimConfig:
     rerank: bool | None = None
     """Serve ``/v1/rerank``; ``None``: as the dialect does (new-api yes, 智增增 no: a 404)."""
     rerank_max_documents: int | None = None
-    batches: BatchStore = field(default_factory=BatchStore)  # files and batch jobs (智增增 only)
+    batches: Any = field(default_factory=batch_routes.BatchStore)  # files and batch jobs (智增增 only)
     batch_line_fault: Any = None  # SimRequest -> Fault | None for each batch line (the queued faults)
 
     @property
@@ -444,13 +443,6 @@ _ROUTES = {
 }
 
 
-def _batch_api(req: SimRequest, cfg: SimConfig) -> SimResponse:
-    status, answer = batch_routes.answer(req, cfg, handle)
-    if isinstance(answer, bytes):  # a file's content
-        return SimResponse(status, [("Content-Type", "application/octet-stream")], answer)
-    return _ok(cfg, answer) if status == 200 else _json(status, answer, cfg)
-
-
 def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
     """The route function for a request (None when unknown) and whether it is billing."""
     path = req.path.rstrip("/") or "/"
@@ -460,7 +452,7 @@ def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
     if fn is None and req.method == "GET" and path.startswith("/v1/models/"):
         fn = _models
     if fn is None and batch_routes.serves(req.method, path, cfg.dialect):
-        fn = _batch_api
+        return (lambda r, c: batch_routes.respond(r, c, handle, ok=_ok, error=_json, response=SimResponse)), False
     if fn is not None:
         return fn, False
     bare = path[3:] if path.startswith("/v1/") else path
