@@ -35,14 +35,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from langchain_core.documents import Document as LCDocument
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.llms import ChatMessage
+from llama_index.core.schema import NodeWithScore, TextNode
 from reliability_kit import KEY, assert_no_secret, assert_typed
 
 from langchain_zzz import ZZZ as LCCompletions
 from langchain_zzz import ChatZZZ, ZZZEmbeddings
+from langchain_zzz import ZZZRerank as LCRerank
 from llamaindex_zzz import ZZZ as LIChat
 from llamaindex_zzz import ZZZEmbedding
+from llamaindex_zzz import ZZZRerank as LIRerank
 from zzz_core import errors as E
 from zzz_testing import CATEGORIES, Fault, GatewaySimulator, error_body
 
@@ -71,6 +75,8 @@ assert set(CATEGORY_CLASS) == set(CATEGORIES)
 CHAT_MODEL = "gpt-4o-mini"
 COMPLETION_MODEL = "gpt-3.5-turbo-instruct"
 EMBEDDING_MODEL = "text-embedding-3-small"
+RERANK_MODEL = "bge-reranker-v2-m3"
+RERANK = "/rerank"
 CHAT = "/chat/completions"
 PROMPT = "hello there"
 ASK = [ChatMessage(role="user", content=PROMPT)]
@@ -287,6 +293,30 @@ async def _li_aembed(m: ZZZEmbedding, got: list[str]) -> list[float]:
     return await m.aget_text_embedding("alpha")
 
 
+def _lc_docs() -> list[LCDocument]:
+    return [LCDocument("Mount Fuji last erupted in 1707.", id="fuji"), LCDocument("Kyoto has temples.", id="kyoto")]
+
+
+def _li_nodes() -> list[NodeWithScore]:
+    return [NodeWithScore(node=TextNode(text=d.page_content, id_=d.id)) for d in _lc_docs()]
+
+
+def _lc_rerank(m: LCRerank, got: list[str]) -> list[tuple[str | None, float]]:
+    return [(d.id, d.metadata["relevance_score"]) for d in m.compress_documents(_lc_docs(), QUESTION)]
+
+
+async def _lc_arerank(m: LCRerank, got: list[str]) -> list[tuple[str | None, float]]:
+    return [(d.id, d.metadata["relevance_score"]) for d in await m.acompress_documents(_lc_docs(), QUESTION)]
+
+
+def _li_rerank(m: LIRerank, got: list[str]) -> list[tuple[str, float | None]]:
+    return [(n.node.node_id, n.score) for n in m.postprocess_nodes(_li_nodes(), query_str=QUESTION)]
+
+
+async def _li_arerank(m: LIRerank, got: list[str]) -> list[tuple[str, float | None]]:
+    return [(n.node.node_id, n.score) for n in await m.apostprocess_nodes(_li_nodes(), query_str=QUESTION)]
+
+
 SURFACES: list[Surface] = [
     # LangChain
     Surface("ChatZZZ.invoke", "langchain", CHAT, CHAT_MODEL, _lc_chat, _lc_invoke),
@@ -306,6 +336,14 @@ SURFACES: list[Surface] = [
         "ZZZEmbeddings.aembed_documents", "langchain", "/embeddings", EMBEDDING_MODEL,
         lambda kw, _: ZZZEmbeddings(model=EMBEDDING_MODEL, **kw), _lc_aembed,
     ),  # fmt: skip
+    Surface(
+        "ZZZRerank.compress_documents", "langchain", RERANK, RERANK_MODEL,
+        lambda kw, _: LCRerank(model=RERANK_MODEL, **kw), _lc_rerank,
+    ),  # fmt: skip
+    Surface(
+        "ZZZRerank.acompress_documents", "langchain", RERANK, RERANK_MODEL,
+        lambda kw, _: LCRerank(model=RERANK_MODEL, **kw), _lc_arerank,
+    ),  # fmt: skip
     # LlamaIndex
     Surface("li.ZZZ.chat", "llamaindex", CHAT, CHAT_MODEL, _li_chat, lambda m, got: m.chat(ASK).message.content),
     Surface("li.ZZZ.stream_chat", "llamaindex", CHAT, CHAT_MODEL, _li_chat, _li_stream_chat, streaming=True),
@@ -319,6 +357,14 @@ SURFACES: list[Surface] = [
     Surface(
         "li.ZZZEmbedding.aget_text_embedding", "llamaindex", "/embeddings", EMBEDDING_MODEL,
         lambda kw, _: ZZZEmbedding(model_name=EMBEDDING_MODEL, **kw), _li_aembed,
+    ),  # fmt: skip
+    Surface(
+        "li.ZZZRerank.postprocess_nodes", "llamaindex", RERANK, RERANK_MODEL,
+        lambda kw, _: LIRerank(model=RERANK_MODEL, **kw), _li_rerank,
+    ),  # fmt: skip
+    Surface(
+        "li.ZZZRerank.apostprocess_nodes", "llamaindex", RERANK, RERANK_MODEL,
+        lambda kw, _: LIRerank(model=RERANK_MODEL, **kw), _li_arerank,
     ),  # fmt: skip
     Surface(
         "li.query_engine.query", "llamaindex", CHAT, CHAT_MODEL,
@@ -353,7 +399,9 @@ CELLS = [
 @pytest.fixture(scope="module")
 def sims() -> Iterator[dict[str, GatewaySimulator]]:
     """One simulator per dialect, for the whole module."""
-    with GatewaySimulator("zhizengzeng") as zzz, GatewaySimulator("newapi") as newapi:
+    # 智增增 documents no /v1/rerank; rerank=True makes this one serve it, so that the rerank
+    # surfaces meet every fault in 智增增's shapes too.
+    with GatewaySimulator("zhizengzeng", rerank=True) as zzz, GatewaySimulator("newapi") as newapi:
         yield {"zhizengzeng": zzz, "newapi": newapi}
 
 
