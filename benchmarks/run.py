@@ -41,8 +41,9 @@ CASES = {
     "memory": ("f", "benchmarks.cases.memory"),
     "stages": ("s", "benchmarks.cases.stages"),
     "profile": ("p", "benchmarks.cases.profile"),
+    "rerank": ("r", "benchmarks.cases.rerank"),
 }
-DEFAULT = ("imports", "nonstream", "stream", "concurrency", "embeddings", "memory", "stages", "profile")
+DEFAULT = ("imports", "nonstream", "stream", "concurrency", "embeddings", "memory", "stages", "profile", "rerank")
 
 
 def _versions() -> str:
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         "--short", action="store_true", help="tiny counts: proves the benchmark works (CI), times nothing"
     )
     parser.add_argument("--only", help="cases, by letter or name: a/nonstream b/stream c/concurrency d/embeddings "
-                                       "e/imports f/memory s/stages p/profile")  # fmt: skip
+                                       "e/imports f/memory s/stages p/profile r/rerank")  # fmt: skip
     parser.add_argument("--contenders", help="comma-separated contender names (default: all available)")
     parser.add_argument("--write-docs", action="store_true", help="rewrite the generated part of docs/benchmarks.md")
     parser.add_argument(

@@ -14,6 +14,8 @@ that what is timed is the client.  This server answers from pre-rendered bytes:
   as float JSON, or base64 when ``encoding_format: "base64"`` is asked and the
   server was not started with ``--no-base64`` (then it answers floats, like a
   relay that ignores the field).
+* ``POST /v1/rerank`` -- new-api's Jina-format answer for the documents sent (``top_n``
+  honoured), scores falling with the index.
 * ``GET /v1/models`` and ``GET /_bench/stats`` (requests per path and this
   process's CPU seconds, so the runner can check the server was never the
   bottleneck).
@@ -63,6 +65,7 @@ class Renderer:
         self._streams: dict[tuple[int, bool, str], bytes] = {}
         self._replies: dict[str, bytes] = {}
         self._vectors: dict[tuple[int, bool], list[bytes]] = {}
+        self._cache: dict[tuple[object, ...], bytes] = {}
 
     # -- chat ------------------------------------------------------------------
     def reply(self, model: str) -> bytes:
@@ -119,6 +122,12 @@ class Renderer:
         return b"".join(parts)
 
     # -- embeddings ------------------------------------------------------------
+    def rerank(self, n: int, top_n: int | None) -> bytes:
+        key = ("rerank", n, top_n)
+        if key not in self._cache:
+            self._cache[key] = _rerank_body(n, top_n)
+        return self._cache[key]
+
     def embeddings(self, inputs: int, dims: int, b64: bool, model: str) -> bytes:
         key = (dims, b64)
         vectors = self._vectors.get(key)
@@ -130,6 +139,14 @@ class Renderer:
         tail = _dumps({"model": model, "usage": {"prompt_tokens": 4 * inputs, "total_tokens": 4 * inputs}})
         body = b'{"object":"list","data":[' + items + b"]," + tail[1:]
         return _head(200, "application/json", len(body)) + body
+
+
+def _rerank_body(n: int, top_n: int | None) -> bytes:
+    # new-api's Jina format; scores fall with the index, so the order is the input order.
+    results = [{"index": i, "relevance_score": round(0.99 - i / (2 * n), 6)} for i in range(n)][: top_n or n]
+    tokens = 12 * n
+    return _json_response(200, {"results": results, "usage": {"prompt_tokens": tokens, "completion_tokens": 0,
+                                                               "total_tokens": tokens}})  # fmt: skip
 
 
 def _vector(seed: int, dims: int, b64: bool) -> bytes:
@@ -246,6 +263,9 @@ class HTTPProtocol(asyncio.Protocol):
             self.stats.requests["enc:" + str(asked)] += 1
             b64 = asked == "base64" and self.renderer.honour_base64
             return self.renderer.embeddings(count, dims, b64, str(req.get("model") or "text-embedding-3-small"))
+        if method == "POST" and path.endswith("/rerank"):
+            req = json.loads(body)
+            return self.renderer.rerank(len(req["documents"]), req.get("top_n"))
         if method == "GET" and path.endswith("/models"):
             return _json_response(200, {"object": "list", "data": [
                 {"id": "gpt-4o-mini", "object": "model", "created": CREATED, "owned_by": "openai"}]})  # fmt: skip

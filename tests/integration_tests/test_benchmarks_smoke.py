@@ -78,3 +78,16 @@ def test_peer_columns_only_where_installed(short_run: tuple[str, dict]) -> None:
     rows = {r["id"]: r for r in short_run[1]["rows"]}
     has_peer = "lc-peer" in rows["stream.sync"]["values"]
     assert has_peer == _has("langchain_openai")
+
+
+def test_rerank_case_measures_both_skins_against_the_raw_post(tmp_path: Path) -> None:
+    out = tmp_path / "rerank.json"
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "--short", "--only", "r", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (row,) = [r for r in json.loads(out.read_text())["rows"] if r["id"] == "rerank.median"]
+    assert row["floor"] == "openai-raw"
+    assert {k for k, v in row["values"].items() if v > 0} == {"openai-raw", "lc-zzz", "li-zzz"}
+    assert "LC zzz ÷ oai raw" in proc.stdout and "LI zzz ÷ oai raw" in proc.stdout
