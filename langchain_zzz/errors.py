@@ -116,10 +116,17 @@ def __getattr__(name: str) -> Any:
 
 
 def to_langchain(exc: E.ZZZError) -> E.ZZZError:
-    """The same error, re-typed with its LangChain parent (details and traceback kept)."""
-    if type(exc) not in E.gateway_errors():
+    """The same error, re-typed with its LangChain parent (details and traceback kept).
+
+    A status twin (see :func:`zzz_core.errors.with_status_class`) stays one: the LangChain
+    class is made the ``openai`` class for the error's HTTP status too.
+    """
+    named = E.named_class(type(exc))
+    if named not in E.gateway_errors():
         return exc
-    cls = langchain_class(type(exc))
+    cls = langchain_class(named)
+    if named is not type(exc):
+        cls = E.with_status_class(cls, exc.status_code)
     new = cls.__new__(cls)
     new.__dict__.update(exc.__dict__)
     new.args = exc.args

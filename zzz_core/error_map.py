@@ -420,7 +420,8 @@ def _build(
     if request_id:  # what the gateway's support asks for
         text += f" (request id: {request_id})"
     retry_after = parse_retry_after(headers) if cls is E.RateLimitError or status in (429, 503) else None
-    return cls(  # type: ignore[call-arg]
+    # Also openai's class for this HTTP status (a 503 model_not_found is an InternalServerError).
+    return E.with_status_class(cls, status)(  # type: ignore[call-arg]
         _with_advice(text, cls),
         status_code=status,
         url=ctx.url,

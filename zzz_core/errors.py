@@ -29,6 +29,10 @@ Each class is also the matching ``openai`` exception, so code written for the
     └── (local mistakes, raised before anything is sent)
         ConfigurationError (ValueError), InvalidInputError (ValueError)
 
+An error that arrived with an HTTP error status is also the ``openai`` class for that
+status (:func:`with_status_class`): a 503 ``model_not_found`` is a ``ModelNotFoundError``
+and an ``openai.InternalServerError``.  Errors that came with HTTP 200 keep their class.
+
 Every gateway exception carries ``code``, ``msg``, ``status_code``, ``request_id``,
 ``host``, ``retryable``, ``attempts``, ``hosts_tried`` and a redacted ``body_excerpt``.
 Which class a response becomes is decided in one place: :mod:`zzz_core.error_map`.
@@ -111,11 +115,16 @@ class ZZZError(openai.OpenAIError):
     def __reduce__(self) -> Any:
         # The openai parents keep request/response objects, which do not pickle and
         # could carry headers; a pickled error keeps only the sanitized details.
+        # A status twin (see with_status_class) is pickled as its named class and rebuilt from
+        # status_code, so the unpickled error is again both classes.
         state = {k: v for k, v in self.__dict__.items() if k not in ("request", "response")}
-        return (_rebuild, (type(self), self.message, state))
+        named = named_class(type(self))
+        return (_rebuild, (named, self.message, state, named is not type(self)))
 
 
-def _rebuild(cls: type[ZZZError], message: str, state: dict[str, Any]) -> ZZZError:
+def _rebuild(cls: type[ZZZError], message: str, state: dict[str, Any], status_twin: bool = False) -> ZZZError:
+    if status_twin:
+        cls = with_status_class(cls, state.get("status_code"))
     err = cls.__new__(cls)
     Exception.__init__(err, message)
     err.__dict__.update(state)
@@ -327,6 +336,59 @@ class BatchPendingError(BatchJobError):
     default_retryable = True
     advice = "The batch has not finished; `zzz batch wait ID` waits for it, then fetch."
 
+# -- openai's class for the HTTP status -------------------------------------------------
+
+#: The class ``openai`` raises for each HTTP status (openai's ``_make_status_error``); 5xx is
+#: ``InternalServerError``, any other status only ``APIStatusError``.
+OPENAI_STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
+    400: openai.BadRequestError,
+    401: openai.AuthenticationError,
+    403: openai.PermissionDeniedError,
+    404: openai.NotFoundError,
+    409: openai.ConflictError,
+    422: openai.UnprocessableEntityError,
+    429: openai.RateLimitError,
+}
+
+_STATUS_TWINS: dict[tuple[type[ZZZError], type[openai.APIStatusError]], type[ZZZError]] = {}
+
+
+def openai_class_for_status(status: int | None) -> type[openai.APIStatusError] | None:
+    """The class ``openai`` itself raises for an HTTP error ``status``; ``None`` below 400."""
+    if status is None or status < 400:
+        return None
+    if status >= 500:
+        return openai.InternalServerError
+    return OPENAI_STATUS_CLASSES.get(status, openai.APIStatusError)
+
+
+def with_status_class(cls: type[ZZZError], status: int | None) -> type[ZZZError]:
+    """``cls``, made also the ``openai`` class for ``status`` when it is not already.
+
+    The class of an error says what went wrong; the HTTP status says what ``openai`` code
+    catches.  Relays disagree about statuses (new-api answers ``model_not_found`` with 503,
+    a quota error with 403 or 429), so an error that arrived with an HTTP status is both:
+    a 503 ``model_not_found`` is a ``ModelNotFoundError`` *and* an
+    ``openai.InternalServerError``, and a tenacity rule written for ``openai`` still
+    matches.  The twin has ``cls``'s name and module, is built once per pair, and is not
+    a public class (``type(err)`` is it; ``named_class(type(err))`` is ``cls``).  Errors
+    that came with HTTP 200 (envelopes, stream frames) keep ``cls``.
+    """
+    wanted = openai_class_for_status(status)
+    if wanted is None or issubclass(cls, wanted):
+        return cls
+    twin = _STATUS_TWINS.get((cls, wanted))
+    if twin is None:
+        attrs = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+        twin = _STATUS_TWINS.setdefault((cls, wanted), type(cls.__name__, (cls, wanted), attrs))
+        twin._zzz_named_class = cls  # type: ignore[attr-defined]
+    return twin
+
+
+def named_class(cls: type[ZZZError]) -> type[ZZZError]:
+    """The public class behind a status twin (``cls`` itself otherwise)."""
+    return cls.__dict__.get("_zzz_named_class", cls)
+
 
 #: The bases that only group the tree; they are never raised themselves.
 _GROUPING_BASES: tuple[type[ZZZError], ...] = (ZZZError, GatewayStatusError)
@@ -364,5 +426,8 @@ __all__ = [
     "InvalidInputError",
     "ZZZError",
     "gateway_errors",
+    "named_class",
+    "openai_class_for_status",
+    "with_status_class",
     *(cls.__name__ for cls in GATEWAY_ERRORS),
 ]

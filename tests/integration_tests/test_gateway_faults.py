@@ -88,8 +88,12 @@ def test_error_shapes_1_2_3_non_stream(gw, sim, category, shape, caplog):
     with pytest.raises(E.ZZZError) as info:
         gw.chat(BODY)
     exc = info.value
-    assert type(exc) is cls, (shape, category, exc)
+    assert E.named_class(type(exc)) is cls, (shape, category, exc)
     assert isinstance(exc, parent)
+    status_class = E.openai_class_for_status(exc.status_code)
+    assert (status_class is None) is (shape == "envelope_200")  # HTTP 200 envelopes keep their class
+    if status_class is not None:
+        assert isinstance(exc, status_class)  # and openai's class for the status
     assert exc.retryable is retryable
     assert sim.count("/chat/completions") == expected_attempts(retryable)
     assert exc.attempts == expected_attempts(retryable)

@@ -70,7 +70,10 @@ def assert_typed(exc: BaseException, core: type[E.ZZZError], skin: str) -> None:
         assert isinstance(exc, lc.ModelError)
         assert exc.is_retryable is exc.retryable  # type: ignore[attr-defined]
     else:
-        assert type(exc) is core, repr(exc)
+        assert zzz_core.errors.named_class(type(exc)) is core, repr(exc)
+    status_class = zzz_core.errors.openai_class_for_status(getattr(exc, "status_code", None))
+    if status_class is not None:  # also openai's class for the HTTP status it came with
+        assert isinstance(exc, status_class), (type(exc), status_class)
     for parent in openai_parents:
         assert isinstance(exc, parent), (type(exc), parent)
     assert isinstance(exc, zzz_core.ZZZError) and isinstance(exc, openai.OpenAIError)

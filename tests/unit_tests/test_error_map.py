@@ -59,8 +59,9 @@ NEWAPI_CASES = [
 @pytest.mark.parametrize("status,payload,cls,parent", NEWAPI_CASES)
 def test_newapi_error_objects(status, payload, cls, parent):
     err = body(status, payload)
-    assert type(err) is cls
+    assert E.named_class(type(err)) is cls
     assert isinstance(err, parent) and isinstance(err, E.ZZZError) and isinstance(err, openai.APIStatusError)
+    assert isinstance(err, E.openai_class_for_status(status))  # also what openai raises for this status
     assert err.status_code == status
     assert err.msg and "(request id" not in err.msg
     assert err.msg in str(err)
