@@ -126,10 +126,12 @@ class _Invalid(Exception):
 
 
 # --------------------------------------------------------------------- plumbing
+def _stamped(cfg: SimConfig, *hdrs: tuple[str, str]) -> list[tuple[str, str]]:  # new-api stamps every response
+    return [*hdrs, ("X-Oneapi-Request-Id", REQUEST_ID)] if cfg.dialect == "newapi" else list(hdrs)  # wire-facts-2 §8
+
+
 def _json(status: int, obj: Any, cfg: SimConfig, headers: list[tuple[str, str]] | None = None) -> SimResponse:
-    hdrs = [("Content-Type", "application/json; charset=utf-8")]
-    if cfg.dialect == "newapi":
-        hdrs.append(("X-Oneapi-Request-Id", REQUEST_ID))
+    hdrs = _stamped(cfg, ("Content-Type", "application/json; charset=utf-8"))
     return SimResponse(status, hdrs + (headers or []), dumps(obj).encode())
 
 
@@ -153,10 +155,7 @@ def _error(cfg: SimConfig, category: str, shape: str | None = None, *, status: i
 
 
 def _sse(cfg: SimConfig, body: Iterable[Any]) -> SimResponse:
-    hdrs = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]
-    if cfg.dialect == "newapi":  # new-api stamps every response, streams included (wire-facts-2 §8)
-        hdrs.append(("X-Oneapi-Request-Id", REQUEST_ID))
-    return SimResponse(200, hdrs, body)
+    return SimResponse(200, _stamped(cfg, ("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")), body)
 
 
 def _writer(cfg: SimConfig, obj: str, model: str) -> StreamWriter:
