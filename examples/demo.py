@@ -5,7 +5,8 @@
 1. a LangChain chain streaming tokens (``ChatZZZ``)
 2. ``with_structured_output`` into a pydantic model
 3. a ``create_agent`` tool loop calling two tools
-4. a LlamaIndex RAG query over ``examples/docs/`` (``ZZZEmbedding`` + ``ZZZ``), citing its source
+4. a LlamaIndex RAG query over ``examples/docs/``: retrieve (``ZZZEmbedding``), rerank
+   (``ZZZRerank``, scores printed), answer (``ZZZ``), citing its source
 5. a reasoning model's thinking shown apart from its answer
 6. a gateway error (insufficient balance) caught as a typed exception
 
@@ -15,7 +16,9 @@ against the real gateway (``ZZZ_GATEWAY``/``ZZZ_BASE_URL`` choose which), skips
 the injected error of step 6 in favour of a harmless real one, and reports the
 account balance at the end.  Models: ``ZZZ_DEMO_CHAT_MODEL`` (default
 gpt-4o-mini), ``ZZZ_DEMO_REASONING_MODEL`` (deepseek-reasoner),
-``ZZZ_DEMO_EMBED_MODEL`` (text-embedding-3-small).
+``ZZZ_DEMO_EMBED_MODEL`` (text-embedding-3-small), ``ZZZ_DEMO_RERANK_MODEL``
+(bge-reranker-v2-m3; 智增增 has no rerank route, so there step 4 says so and answers from
+the retrieval order).
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from zzz_core import Gateway, InsufficientBalanceError, ZZZConfig, ZZZError
+from zzz_core import EndpointNotSupportedError, Gateway, InsufficientBalanceError, ZZZConfig, ZZZError
 
 DOCS = Path(__file__).resolve().parent / "docs"
 CHAT_MODEL = os.environ.get("ZZZ_DEMO_CHAT_MODEL") or "gpt-4o-mini"
 REASONING_MODEL = os.environ.get("ZZZ_DEMO_REASONING_MODEL") or "deepseek-reasoner"
 EMBED_MODEL = os.environ.get("ZZZ_DEMO_EMBED_MODEL") or "text-embedding-3-small"
+RERANK_MODEL = os.environ.get("ZZZ_DEMO_RERANK_MODEL") or "bge-reranker-v2-m3"
 SIMULATOR_KEY = "sk-zk-demo-simulator-key"
 
 
@@ -120,13 +124,13 @@ def agent_tool_loop() -> None:
 
 # --------------------------------------------------------------------------- 4
 def rag_query() -> None:
-    from llama_index.core import Document, VectorStoreIndex
+    from llama_index.core import Document, VectorStoreIndex, get_response_synthesizer
     from llama_index.core.llms import ChatMessage
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.core.prompts import ChatPromptTemplate
     from llama_index.core.schema import MetadataMode
 
-    from llamaindex_zzz import ZZZ, ZZZEmbedding
+    from llamaindex_zzz import ZZZ, ZZZEmbedding, ZZZRerank
 
     documents = [Document(text=p.read_text(encoding="utf-8"), metadata={"file_name": p.name})
                  for p in sorted(DOCS.glob("*.md"))]  # fmt: skip
@@ -145,19 +149,37 @@ def rag_query() -> None:
         print(f"{start + len(batch)}/{len(nodes)} ", end="", flush=True)
     print(f"done in {time.perf_counter() - started:.2f} s")
 
-    index = VectorStoreIndex(nodes, embed_model=embed_model)
+    # Retrieve generously, then let a rerank model pick what the answer is built from.  (In a
+    # query engine: index.as_query_engine(similarity_top_k=4, node_postprocessors=[reranker]).)
+    question = "Within how many days can unopened tins be returned?"
+    retrieved = VectorStoreIndex(nodes, embed_model=embed_model).as_retriever(similarity_top_k=4).retrieve(question)
+    print(f"Q: {question}\nretrieved {len(retrieved)} chunks by embedding similarity:")
+    for n in retrieved:
+        print(f"   {n.score:.2f}  {n.metadata['file_name']}: {_snippet(n.node.get_content())}")
+    reranker = ZZZRerank(model=RERANK_MODEL, top_n=2)
+    try:
+        context = reranker.postprocess_nodes(retrieved, query_str=question)
+        print(f"reranked with {RERANK_MODEL}, top {len(context)} kept:")
+        for n in context:
+            print(f"   {n.score:.2f}  {n.metadata['file_name']}: {_snippet(n.node.get_content())}")
+    except EndpointNotSupportedError:
+        context = retrieved[:2]
+        print("   (this gateway has no /v1/rerank -- 智增增 documents none; answering from the retrieval order)")
     qa_prompt = ChatPromptTemplate(
         [
             ChatMessage(role="system", content="Answer from this context only, in one sentence.\n{context_str}"),
             ChatMessage(role="user", content="{query_str}"),
         ]
     )
-    engine = index.as_query_engine(llm=ZZZ(model=CHAT_MODEL), similarity_top_k=2, text_qa_template=qa_prompt)
-    question = "Within how many days can unopened tins be returned?"
-    response = engine.query(question)
-    print(f"Q: {question}\nA: {response}")
-    top = response.source_nodes[0]
-    print(f"   source: examples/docs/{top.metadata['file_name']} (similarity {top.score:.2f})")
+    synthesizer = get_response_synthesizer(llm=ZZZ(model=CHAT_MODEL), text_qa_template=qa_prompt)
+    response = synthesizer.synthesize(question, nodes=context)
+    print(f"A: {response}")
+    print(f"   source: examples/docs/{context[0].metadata['file_name']} (score {context[0].score:.2f})")
+
+
+def _snippet(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # --------------------------------------------------------------------------- 5
@@ -215,7 +237,10 @@ STEPS: list[tuple[str, Callable[..., None]]] = [
     (f"1. LangChain: a chain streaming tokens ({CHAT_MODEL})", chain_streaming),
     ("2. LangChain: with_structured_output into a pydantic model", structured_output),
     ("3. LangChain: a create_agent tool loop calling two tools", agent_tool_loop),
-    (f"4. LlamaIndex: RAG over examples/docs/ with ZZZEmbedding ({EMBED_MODEL}) + ZZZ", rag_query),
+    (
+        f"4. LlamaIndex: RAG over examples/docs/ with ZZZEmbedding ({EMBED_MODEL}), ZZZRerank ({RERANK_MODEL}) and ZZZ",
+        rag_query,
+    ),
     (f"5. Reasoning: {REASONING_MODEL}'s thinking apart from its answer", reasoning),
     ("6. A gateway error, caught as a typed exception", typed_error),
 ]
@@ -231,7 +256,9 @@ def gateway() -> Iterator[object | None]:
         return
     from zzz_testing import GatewaySimulator
 
-    with GatewaySimulator("zhizengzeng") as sim:
+    # 智增增 documents no /v1/rerank; the simulator serves it here (rerank=True) so that step 4
+    # can show the rerank step offline, as 4Z-API (new-api) serves it for real.
+    with GatewaySimulator("zhizengzeng", rerank=True) as sim:
         os.environ.pop("ZZZ_MIRRORS", None)
         os.environ.update(ZZZ_API_KEY=SIMULATOR_KEY, ZZZ_BASE_URL=sim.base_url, ZZZ_GATEWAY="zhizengzeng")
         print(f"Running against the embedded gateway simulator at {sim.base_url}: no ZZZ_API_KEY is set "

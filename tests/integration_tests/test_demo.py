@@ -79,9 +79,11 @@ def test_each_step_shows_its_result(offline_run: subprocess.CompletedProcess[str
         # 3. two tools called, their results, then the answer
         "model calls  get_weather(city='Hangzhou')", "model calls  get_local_time(city='Hangzhou')",
         "tool answers get_", "tool answers get_", "A: ",
-        # 4. progress while embedding, a grounded answer and its source
+        # 4. progress while embedding, retrieval, the rerank scores, a grounded answer and its source
         "embedding 5 chunks of 3 documents", "5/5 done in",
-        "A: Unopened tins can be returned within 30 days of delivery", "source: examples/docs/returns.md",
+        "retrieved 4 chunks by embedding similarity:", "returns.md: # Returns and refunds",
+        "reranked with bge-reranker-v2-m3, top 2 kept:", "returns.md: # Returns and refunds",
+        "A: Unopened tins can be returned within 30 days of delivery", "source: examples/docs/returns.md (score 0.",
         # 5. thinking apart from the answer
         "[thinking] ", "\n[answer] ",
         # 6. the typed error with the gateway's message
@@ -110,7 +112,21 @@ def test_with_a_key_it_runs_against_that_gateway_and_reports_the_balance() -> No
     assert out.splitlines()[0] == f"Running against the real gateway {gateway.base_url} (ZZZ_API_KEY is set)."
     in_order(out, SECTIONS)
     assert "(deepseek-chat)" in out and "ZZZEmbedding (text-embedding-3-large)" in out
-    assert {"deepseek-chat", "deepseek-reasoner", "text-embedding-3-large"} <= models
+    assert {"deepseek-chat", "deepseek-reasoner", "text-embedding-3-large", "bge-reranker-v2-m3"} <= models
     assert "gpt-4o-mini" not in models  # the environment chose the models
     assert "injected only in the simulator" in out and "InsufficientBalanceError" not in out
     assert "remaining: 42.5000 USD\n" in out  # 4Z-API's billing routes, no "(simulated)"
+
+
+def test_the_rerank_step_prints_scores_best_first(offline_run: subprocess.CompletedProcess[str]) -> None:
+    step = offline_run.stdout.split("reranked with", 1)[1].split("\nA: ", 1)[0]
+    scores = [float(line.split()[0]) for line in step.splitlines()[1:]]
+    assert len(scores) == 2 and scores == sorted(scores, reverse=True) and 0 < scores[-1] < scores[0] <= 1
+
+
+def test_a_gateway_without_rerank_is_said_and_the_answer_still_comes(tmp_path: Path) -> None:
+    with GatewaySimulator("zhizengzeng") as gateway:  # 智增增: no /v1/rerank
+        result = run_demo(ZZZ_API_KEY="sk-zk-demo-live-key", ZZZ_BASE_URL=gateway.base_url, ZZZ_GATEWAY="zhizengzeng")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    in_order(out, ["retrieved 4 chunks", "this gateway has no /v1/rerank", "A: Unopened tins can be returned"])
