@@ -405,12 +405,8 @@ def _embeddings(req: SimRequest, cfg: SimConfig) -> SimResponse:
 
 
 # ----------------------------------------------------------------------- rerank
-def _rerank(req: SimRequest, cfg: SimConfig) -> SimResponse:
-    try:
-        answer = rerank.rerank_answer(req.json(), cfg.rerank_max_documents)
-    except rerank.RerankRejected as exc:
-        raise _Invalid(str(exc)) from None
-    return _ok(cfg, answer)
+def _rerank(req: SimRequest, cfg: SimConfig) -> SimResponse:  # RerankRejected: a 400, as _Invalid
+    return _ok(cfg, rerank.rerank_answer(req.json(), cfg.rerank_max_documents))
 
 
 # ----------------------------------------------------------------------- models
@@ -487,7 +483,7 @@ def handle(req: SimRequest, cfg: SimConfig | None = None, fault: Fault | None = 
     if resp is None:
         try:
             resp = fn(req, cfg)
-        except _Invalid as exc:
+        except (_Invalid, rerank.RerankRejected) as exc:
             resp = _error(cfg, "invalid_request", message=str(exc))
         if fault is not None and fault.kind == "slow_first_byte":
             resp.delay += fault.seconds
