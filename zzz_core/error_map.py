@@ -28,7 +28,7 @@ import email.utils
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import errors as E
@@ -170,7 +170,6 @@ class ErrorContext:
     secrets: tuple[str, ...] = ()
     key_hint: str | None = None
     headers: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def is_error_payload(payload: Any) -> bool:

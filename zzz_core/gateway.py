@@ -458,7 +458,6 @@ def _not_embedded(exc: E.ZZZError, start: int, total: int, done: Sequence[Embedd
     embedded = sum(len(p.vectors) for p in done)
     exc.message = f"{exc.message} [inputs from position {start} of {total} were not embedded; {embedded} were]"
     exc.args = (exc.message,)
-    exc.not_embedded_from = start  # type: ignore[attr-defined]
     return exc
 
 

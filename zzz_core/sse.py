@@ -4,8 +4,8 @@ Why our own decoder: the chat stream is the hot loop of the whole project, and
 relays split bytes wherever their proxies like (inside a UTF-8 character, between
 ``\\r`` and ``\\n``), interleave ``: keep-alive`` comments and sometimes end the
 stream without the final blank line.  This decoder follows the WHATWG
-event-stream rules, is pure (no I/O), and is shared by the sync and async
-iterators so the two paths cannot drift.
+event-stream rules, is pure (no I/O), and is shared by the transport's sync and async
+loops so the two paths cannot drift.
 
 The fast path is the common case: a chunk holding one or more complete
 ``data: {...}\\n\\n`` events, decoded with one ``bytes.decode`` and one
@@ -14,10 +14,9 @@ The fast path is the common case: a chunk holding one or more complete
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["SSEDecoder", "SSEEvent", "aiter_sse", "iter_sse"]
+__all__ = ["SSEDecoder", "SSEEvent"]
 
 
 @dataclass(slots=True)
@@ -150,36 +149,3 @@ class SSEDecoder:
             if value.isascii() and value.isdigit():
                 self._retry = int(value)
         # any other field name is ignored, as the spec says
-
-
-def iter_sse(chunks: Iterable[bytes]) -> Iterator[SSEEvent]:
-    """Decode an iterable of byte chunks into events.
-
-    Args:
-        chunks: The response body, in chunks of any size.
-
-    Yields:
-        Each event as soon as its terminating blank line arrives, then a
-        pending last event at the end.
-    """
-    decoder = SSEDecoder()
-    for chunk in chunks:
-        yield from decoder.feed(chunk)
-    yield from decoder.flush()
-
-
-async def aiter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:
-    """Async twin of :func:`iter_sse`, sharing :class:`SSEDecoder`.
-
-    Args:
-        chunks: The response body, in chunks of any size.
-
-    Yields:
-        Each event as soon as it is complete.
-    """
-    decoder = SSEDecoder()
-    async for chunk in chunks:
-        for event in decoder.feed(chunk):
-            yield event
-    for event in decoder.flush():
-        yield event
