@@ -47,7 +47,7 @@ class GatewaySettings(ConnectionLifecycle, BaseModel):
     base_url: str | None = Field(default_factory=from_env("ZZZ_BASE_URL", default=None), alias="api_base")
     """Any OpenAI-compatible relay; default ``$ZZZ_BASE_URL``, else the preset's."""
     gateway: str | None = Field(default_factory=from_env("ZZZ_GATEWAY", default=None))
-    """Preset: ``zhizengzeng``, ``4z`` (alias ``zzzzapi``), ``ztoken``; default ``$ZZZ_GATEWAY``."""
+    """A registered gateway preset (``zzz_core.preset_names()``), by name or alias; default ``$ZZZ_GATEWAY``."""
     mirrors: list[str] | None = None
     """Fallback base URLs tried when the primary cannot be reached; default ``$ZZZ_MIRRORS``/the preset's."""
     timeout: float | None = Field(default=DEFAULT_TIMEOUT, alias="request_timeout")

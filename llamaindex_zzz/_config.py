@@ -31,7 +31,7 @@ class GatewayFields(BaseModel):
         default=None, alias="api_base", description="The relay's base URL; default $ZZZ_BASE_URL, else the preset's."
     )
     gateway: str | None = Field(
-        default=None, description="Preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY."
+        default=None, description="A registered preset (zzz_core.preset_names()) or alias; default $ZZZ_GATEWAY."
     )
     mirrors: list[str] | None = Field(
         default=None, description="Fallback base URLs; default $ZZZ_MIRRORS or the preset's."

@@ -30,9 +30,9 @@ _DESCRIPTION = """\
 zzz: talk to the 智增增 (ZhiZengZeng) / 4Z-API relay gateways from the shell.
 
 Settings come from the options below, else from the environment:
-  ZZZ_API_KEY   the key the gateway issued (智增增 zk-…/sk-zk…, 4Z-API sk-…)
+  ZZZ_API_KEY   the key the gateway issued ({key_shapes})
   ZZZ_BASE_URL  any OpenAI-compatible relay; /v1 is added if missing
-  ZZZ_GATEWAY   preset: zhizengzeng (default), 4z (alias zzzzapi), ztoken
+  ZZZ_GATEWAY   preset: {gateways}
   ZZZ_MIRRORS   comma-separated fallback base URLs
   ZZZ_MODEL     the default model of `zzz chat`"""
 
@@ -50,6 +50,19 @@ Run `zzz COMMAND --help` for a command's options."""
 _EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 
 
+def _gateways() -> str:
+    """The preset names ``--gateway`` accepts, from zzz_core's registry: ``zhizengzeng (zzz, 智增增), 4z (…)``."""
+    from zzz_core.presets import presets
+
+    return ", ".join(f"{p.name} ({', '.join(p.aliases)})" if p.aliases else p.name for p in presets())
+
+
+def _description() -> str:
+    from zzz_core.presets import DEFAULT_GATEWAY, key_shapes
+
+    return _DESCRIPTION.format(key_shapes=key_shapes(), gateways=f"{_gateways()}; default {DEFAULT_GATEWAY}")
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -59,11 +72,13 @@ def _positive(text: str) -> float:
 
 def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """The global options; on the subcommands (``suppress``) they only override when given."""
+    from zzz_core.presets import DEFAULT_GATEWAY
+
     kw: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
     g = parser.add_argument_group("global options (also accepted before the command)")
     g.add_argument("--gateway", metavar="NAME", **({"default": None} | kw),
-                   help="gateway preset: zhizengzeng, 4z (zzzzapi), ztoken; default $ZZZ_GATEWAY, else the "
-                        "preset whose host --base-url names, else zhizengzeng")  # fmt: skip
+                   help=f"gateway preset: {_gateways()}; default $ZZZ_GATEWAY, else the "
+                        f"preset whose host --base-url names, else {DEFAULT_GATEWAY}")  # fmt: skip
     g.add_argument(
         "--base-url",
         metavar="URL",
@@ -93,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_globals(common, suppress=True)
     fmt = argparse.HelpFormatter
     parser = argparse.ArgumentParser(
-        prog="zzz", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="zzz", description=_description(), epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     _add_globals(parser, suppress=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -160,9 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
                               "(accept only this key; repeatable), --reasoning-field, --tool-delta-style, "
                               "--chunk-chars, --latency, --keepalive-comments, --crlf.")  # fmt: skip
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
+    from zzz_testing.faults import DIALECTS  # standard library only: cheap
+
     p.add_argument(
         "--dialect",
-        choices=("zhizengzeng", "newapi"),
+        choices=DIALECTS,
         default="zhizengzeng",
         help="智增增's code/msg envelope, or new-api/one-api (4Z-API) (default zhizengzeng)",
     )

@@ -68,17 +68,18 @@ def check_key(raw: str | None, source: str, preset: Any = None) -> list[Finding]
         return [Finding("fail", "key", f"{desc} contains spaces, line breaks or non-ASCII characters (copied from "
                         "a web page or a masked display?)", "copy the key again from the gateway's console",
                         "header")]  # fmt: skip
-    gateway_keys = "智增增: zk-… or sk-zk…; 4Z-API: sk-…"
+    from zzz_core.presets import key_shapes, refused_key
+
+    gateway_keys = key_shapes()
     if key.startswith(OPENAI_KEY_PREFIXES) or key.startswith("sk-ant-"):
         vendor = "an Anthropic" if key.startswith("sk-ant-") else "an OpenAI"
         return [Finding("fail", "key", f"{desc} is {vendor} key ({key[:key.index('-', 3) + 1]}…), not the gateway's",
                         f"use the key the gateway issued ({gateway_keys}); a vendor key does not work on a relay, "
                         "and zzz doctor does not send it there", "openai_key")]  # fmt: skip
-    if key.startswith("zp-"):
-        return [Finding("fail", "key", f"{desc} is a 智增增 personal-plan key (zp-…): it works only in 智增增's chat "
-                        "plug-ins, not from code (no API access, no concurrency)",
-                        "create an API key (zk-…/sk-zk…) in the 智增增 console and set it as ZZZ_API_KEY",
-                        "openai_key")]  # fmt: skip
+    refused = refused_key(key, preset)
+    if refused is not None:
+        return [Finding("fail", "key", f"{desc} is a {refused.kind} key ({refused.prefix}…): such keys {refused.why}",
+                        f"{refused.advice} and set it as ZZZ_API_KEY", "openai_key")]  # fmt: skip
     if preset is None or not preset.key_prefixes:
         return [Finding("ok", "key", f"{desc}: present (custom relay: shape not checked)")]
     shapes = "/".join(f"{p}…" for p in preset.key_prefixes)
@@ -96,6 +97,7 @@ def check_base_url(raw: str | None, source: str, preset: Any = None) -> tuple[li
     """The base_url's shape; returns the findings and the normalized URL (None if unusable)."""
     from zzz_core.config import _check_scheme, normalize_base_url
     from zzz_core.errors import ConfigurationError
+    from zzz_core.presets import DEFAULT_GATEWAY, get_preset, wrong_host
 
     if raw is None or not raw.strip():
         if preset is None:
@@ -112,14 +114,16 @@ def check_base_url(raw: str | None, source: str, preset: Any = None) -> tuple[li
     found = [Finding("warn", "base_url", f"{source}: {' '.join(str(w.message).split())}", fix + other_clients,
                      "base_url") for w in caught]  # fmt: skip
     host = host_of(url)
+    mistaken = wrong_host(host.split(":")[0])
     if host.split(":")[0] == "api.openai.com":
-        example = preset.base_url if preset is not None else "https://api.zhizengzeng.com/v1"
+        example = (preset or get_preset(DEFAULT_GATEWAY)).base_url
         found.append(Finding("fail", "base_url", f"{url} is OpenAI itself, not the relay",
                              f"use the gateway's base_url, e.g. {example}", "base_url"))  # fmt: skip
-    elif host.split(":")[0] == "plugin.smarttrot.com":
-        found.append(Finding("warn", "base_url", f"{url} is 智增增's personal-plan (plug-in) host",
-                             "API keys use https://api.zhizengzeng.com/v1 (mirror https://flag.smarttrot.com/v1)",
-                             "base_url"))  # fmt: skip
+    elif mistaken is not None:
+        meant, wrong = mistaken
+        mirrors = f" (mirror {', '.join(meant.mirrors)})" if meant.mirrors else ""
+        found.append(Finding("warn", "base_url", f"{url} is {wrong.what}",
+                             f"API keys use {meant.base_url}{mirrors}", "base_url"))  # fmt: skip
     try:
         _check_scheme(url, False)
     except ConfigurationError as exc:

@@ -28,6 +28,9 @@ _EXPORTS: dict[str, str] = {
     "GatewayPreset": "presets",
     "PRESETS": "presets",
     "get_preset": "presets",
+    "preset_names": "presets",
+    "register_preset": "presets",
+    "unregister_preset": "presets",
     # calls
     "Gateway": "gateway",
     "ChatStream": "gateway",
@@ -142,7 +145,7 @@ if TYPE_CHECKING:  # pragma: no cover
         strict_json_schema,
     )
     from .pricing import Budget, CallCost, price_call
-    from .presets import PRESETS, GatewayPreset, get_preset
+    from .presets import PRESETS, GatewayPreset, get_preset, preset_names, register_preset, unregister_preset
     from .profiles import ModelProfile, get_profile, list_profiles, register_profile, unregister_profile
     from .rerank import plan_rerank
     from .tool_calls import parse_partial_json

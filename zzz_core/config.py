@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from ._local_errors import ConfigurationError
-from .presets import DEFAULT_GATEWAY, GatewayPreset, get_preset, preset_for_url
+from .presets import DEFAULT_GATEWAY, PRESETS, GatewayPreset, get_preset, preset_for_url
 from .urls import host_of
 
 __all__ = [
@@ -112,9 +112,9 @@ class ZZZConfig(BaseModel):
             base_url: Any OpenAI-compatible base URL; default ``$ZZZ_BASE_URL``, else the
                 preset's.  ``/v1`` is appended (with one warning) when missing, and a
                 trailing ``/chat/completions`` is removed.
-            gateway: A preset name (``zhizengzeng``, ``4z``/``zzzzapi``, ``ztoken``); default
-                ``$ZZZ_GATEWAY``, else the preset whose host ``base_url`` names, else
-                ``zhizengzeng`` when no ``base_url`` is given either.
+            gateway: A preset name or alias (any registered in :mod:`zzz_core.presets`; see
+                :func:`~zzz_core.presets.preset_names`); default ``$ZZZ_GATEWAY``, else the preset
+                whose host ``base_url`` names, else ``zhizengzeng`` when no ``base_url`` is given either.
             mirrors: Fallback base URLs tried when the primary cannot be reached; default
                 ``$ZZZ_MIRRORS`` (comma-separated), else the preset's.
             timeout: Seconds per request (connect and each read).
@@ -198,14 +198,19 @@ class ZZZConfig(BaseModel):
         return (self.base_url, *self.mirrors)
 
     def key_hint(self) -> str | None:
-        """A hint about the key's shape, used when the gateway rejects the key."""
+        """A hint about the key's shape, used when the gateway rejects the key.
+
+        An ``sk-proj-`` key is OpenAI's; so is any other ``sk-`` key on a gateway whose preset
+        issues only other shapes (智增增: ``zk-``/``sk-zk``).
+        """
         key = self.api_key.get_secret_value()
-        if key.startswith("sk-proj-") or (
-            key.startswith("sk-") and self.gateway == "zhizengzeng" and not key.startswith("sk-zk")
-        ):
-            return "the key looks like an OpenAI key (sk-proj-…/sk-…); a relay gateway needs the key it issued" + (
-                " (智增增 keys start with zk- or sk-zk)" if self.dialect == "zhizengzeng" else ""
-            )
+        preset = PRESETS.get(self.gateway)
+        issued = preset.key_prefixes if preset is not None else ()
+        if key.startswith("sk-proj-") or (key.startswith("sk-") and issued and not key.startswith(issued)):
+            shapes = ""
+            if preset is not None and issued and "sk-" not in issued:
+                shapes = f" ({preset.display_name} keys start with {' or '.join(issued)})"
+            return "the key looks like an OpenAI key (sk-proj-…/sk-…); a relay gateway needs the key it issued" + shapes
         return None
 
     def __reduce__(self) -> Any:
@@ -235,9 +240,9 @@ def _resolve_key(api_key: str | SecretStr | None, preset: GatewayPreset | None) 
         )
     if raw.lower().startswith("bearer "):
         raise ConfigurationError("pass the bare key, without the 'Bearer ' prefix; it is added for you")
-    for prefix, why in preset.refused_key_prefixes if preset is not None else ():
-        if raw.startswith(prefix):
-            raise ConfigurationError(why)
+    for refused in preset.refused_keys if preset is not None else ():
+        if raw.startswith(refused.prefix):
+            raise ConfigurationError(refused.message)
     return SecretStr(raw)
 
 
@@ -295,7 +300,6 @@ def _check_scheme(url: str, allow_insecure_http: bool) -> None:
         f"refusing plain http:// to {host!r}: the API key would cross the network in clear text. "
         "Use https://, or pass allow_insecure_http=True if this network is trusted."
     )
-
 
 
 def _same_host(url: str, candidates: tuple[str, ...]) -> bool:

@@ -1,4 +1,4 @@
-"""Gateway payloads -> result types, and the stream assemblers.
+"""Gateway payloads -> result types, the stream assemblers, and the balance answers.
 
 Why: both skins need the same answers from the same JSON, and the stream
 assembler is the per-chunk hot loop, so it works on plain dicts from
@@ -23,6 +23,7 @@ from typing import Any
 from zzz_core.reasoning import ThinkSplitter, extract_reasoning, split_think
 from zzz_core.tool_calls import ToolCallAccumulator, parse_tool_calls
 from zzz_core.types import (
+    Balance,
     ChatChoice,
     ChatChunk,
     ChatResult,
@@ -40,6 +41,8 @@ from zzz_core.usage import parse_usage
 __all__ = [
     "ChatStreamAssembler",
     "CompletionStreamAssembler",
+    "balance_from_credit_grants",
+    "balance_from_subscription",
     "parse_chat_response",
     "parse_completion_response",
     "parse_embedding_response",
@@ -620,3 +623,35 @@ def parse_rerank_response(
         hits.append(RerankHit(offset + index, float(score), text, documents[index]))
     hits.sort(key=lambda h: (-h.relevance_score, h.index))
     return RerankResult(hits, payload.get("model") or None, parse_usage(payload.get("usage")), host)
+
+
+# ------------------------------------------------------------------ balance
+def balance_from_credit_grants(payload: dict[str, Any], gateway: str) -> Balance:
+    """智增增: ``{"grants": {"available_amount": "111.8658"}}`` (a string amount, CNY).
+
+    Raises:
+        ValueError: no readable amount (the caller makes it a typed error).
+    """
+    grants = payload.get("grants") or {}
+    amount = grants.get("available_amount", payload.get("total_available"))
+    try:
+        remaining = float(amount)
+    except (TypeError, ValueError):
+        raise ValueError(f"balance answer without a readable available_amount (got {str(amount)[:40]!r})") from None
+    return Balance(remaining=remaining, gateway=gateway, currency="CNY", raw=payload)
+
+
+def balance_from_subscription(sub: dict[str, Any], usage: dict[str, Any], gateway: str) -> Balance:
+    """new-api: remaining = ``hard_limit_usd`` − ``total_usage``/100 (usage is in cents, USD)."""
+    total = float(sub.get("hard_limit_usd") or sub.get("system_hard_limit_usd") or 0.0)
+    used = float(usage.get("total_usage") or 0.0) / 100.0
+    unlimited = total >= 100_000_000
+    return Balance(
+        remaining=total - used,
+        gateway=gateway,
+        currency="USD",
+        total=total,
+        used=used,
+        unlimited=unlimited,
+        raw={"subscription": sub, "usage": usage},
+    )

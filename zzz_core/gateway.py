@@ -35,6 +35,7 @@ from .decode import (
 )
 from .headers import request_id_of
 from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
+from .presets import balance_apis_for
 from .transport import Reply, Transport
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
 
@@ -50,8 +51,6 @@ __all__ = [
     "AsyncChatStream",
     "ChatStream",
     "Gateway",
-    "balance_from_credit_grants",
-    "balance_from_subscription",
 ]
 
 
@@ -313,22 +312,29 @@ class Gateway:
         return _parse(parse_models, payload, None, "/models")
 
     def balance(self) -> Balance:
-        """The account balance, in one shape for every gateway (see :class:`~zzz_core.types.Balance`)."""
-        if self.config.balance_api == "credit_grants":
-            return self._credit_grants()
-        try:
-            sub, _ = self.transport.request_json("GET", "/dashboard/billing/subscription")
-        except (E.InvalidRequestError, E.ModelNotFoundError, E.GatewayError):
-            if self.config.balance_api is not None:
-                raise
-            # A custom relay: not new-api's billing routes, so try 智增增's.
-            return self._credit_grants()
-        usage, _ = self.transport.request_json("GET", "/dashboard/billing/usage")
-        return balance_from_subscription(sub, usage, self.config.gateway)
+        """The account balance, in one shape for every gateway (see :class:`~zzz_core.types.Balance`).
 
-    def _credit_grants(self) -> Balance:
-        payload, _ = self.transport.request_json("POST", "/dashboard/billing/credit_grants", {})
-        return balance_from_credit_grants(payload, self.config.gateway)
+        The routes and their decoding are the preset's (:data:`zzz_core.presets.BALANCE_APIS`); a
+        relay without a preset is asked each known API in turn until one has the route.
+        """
+        apis = balance_apis_for(self.config.balance_api)
+        for i, api in enumerate(apis):
+            answers: list[Any] = []
+            for method, path in api.requests:
+                try:
+                    payload, _ = self.transport.request_json(method, path, {} if method == "POST" else None)
+                except (E.InvalidRequestError, E.ModelNotFoundError, E.GatewayError):
+                    if answers or i == len(apis) - 1:
+                        raise
+                    break  # this relay has not got the first route: try the next API
+                answers.append(payload)
+            else:
+                try:
+                    return api.decode(*answers, gateway=self.config.gateway)
+                except error_map.DECODE_ERRORS as exc:
+                    ctx = ErrorContext(host=self.config.base_url, url=api.requests[-1][1])
+                    raise error_map.malformed(answers[-1], 200, ctx, exc) from None
+        raise AssertionError("unreachable: the last balance API raises")  # pragma: no cover
 
     @property
     def batches(self) -> BatchClient:
@@ -479,37 +485,4 @@ def _merge_embeddings(parts: Sequence[EmbeddingResult]) -> EmbeddingResult:
         host=first.host if first else None,
         request_id=first.request_id if first else None,
         headers=first.headers if first else {},
-    )
-
-
-def balance_from_credit_grants(payload: dict[str, Any], gateway: str) -> Balance:
-    """智增增: ``{"grants": {"available_amount": "111.8658"}}`` (a string amount)."""
-    grants = payload.get("grants") or {}
-    amount = grants.get("available_amount", payload.get("total_available"))
-    try:
-        remaining = float(amount)
-    except (TypeError, ValueError):
-        raise E.GatewayError(
-            f"balance answer without a readable available_amount (got {str(amount)[:40]!r})",
-            status_code=200,
-            url="",
-            code=payload.get("code"),
-            msg=str(payload.get("msg") or ""),
-        ) from None
-    return Balance(remaining=remaining, gateway=gateway, currency="CNY", raw=payload)
-
-
-def balance_from_subscription(sub: dict[str, Any], usage: dict[str, Any], gateway: str) -> Balance:
-    """new-api: remaining = ``hard_limit_usd`` − ``total_usage``/100 (usage is in cents)."""
-    total = float(sub.get("hard_limit_usd") or sub.get("system_hard_limit_usd") or 0.0)
-    used = float(usage.get("total_usage") or 0.0) / 100.0
-    unlimited = total >= 100_000_000
-    return Balance(
-        remaining=total - used,
-        gateway=gateway,
-        currency="USD",
-        total=total,
-        used=used,
-        unlimited=unlimited,
-        raw={"subscription": sub, "usage": usage},
     )

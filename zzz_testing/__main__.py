@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 
+from .faults import DIALECTS
 from .server import GatewaySimulator
 
 
@@ -12,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zzz_testing", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
-    parser.add_argument("--dialect", choices=("zhizengzeng", "newapi"), default="zhizengzeng")
+    parser.add_argument("--dialect", choices=DIALECTS, default="zhizengzeng")
     parser.add_argument("--api-key", action="append", dest="api_keys", help="accept only this key (repeatable)")
     parser.add_argument("--reasoning-field", default="reasoning_content",
                         choices=("reasoning_content", "reasoning", "both", "think_tags"))

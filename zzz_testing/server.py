@@ -19,7 +19,7 @@ from typing import Any
 
 from .accounts import AccountLimits
 from .batches import BatchStore
-from .faults import Fault
+from .faults import DIALECTS, Fault
 from .handlers import SimConfig, SimRequest, SimResponse, handle, route
 from .streams import Drop, Sleep
 
@@ -103,8 +103,8 @@ class GatewaySimulator:
         rerank: bool | None = None,
         rerank_max_documents: int | None = None,
     ) -> None:
-        if dialect not in ("zhizengzeng", "newapi"):
-            raise ValueError(f"dialect must be 'zhizengzeng' or 'newapi', not {dialect!r}")
+        if dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
         if reasoning_field not in ("reasoning_content", "reasoning", "both", "think_tags"):
             raise ValueError(f"unknown reasoning_field {reasoning_field!r}")
         if tool_delta_style not in ("standard", "no_index", "repeat_id", "whole"):
