@@ -455,9 +455,7 @@ def route(req: SimRequest, cfg: SimConfig) -> tuple[Any, bool]:
     if published is not None:  # new-api's public pricing: read from the simulator's settings
         return (lambda r, c: _json(200, published(c), c)), True
     body = billing.ROUTES.get(cfg.dialect, {}).get((req.method, bare))
-    if body is None:
-        return None, False
-    return (lambda r, c: _json(200, body(c.balance, c.used), c)), True
+    return ((lambda r, c: _json(200, body(c.balance, c.used), c)), True) if body is not None else (None, False)
 
 
 # ----------------------------------------------------------------------- entry
