@@ -27,11 +27,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
 import logging
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,6 +51,7 @@ from llamaindex_zzz import ZZZ as LIChat
 from llamaindex_zzz import ZZZEmbedding
 from llamaindex_zzz import ZZZRerank as LIRerank
 from zzz_core import errors as E
+from zzz_core.bulk import arun_bulk
 from zzz_testing import CATEGORIES, Fault, GatewaySimulator, error_body
 
 pytestmark = pytest.mark.timeout(60)
@@ -317,6 +321,21 @@ async def _li_arerank(m: LIRerank, got: list[str]) -> list[tuple[str, float | No
     return [(n.node.node_id, n.score) for n in await m.apostprocess_nodes(_li_nodes(), query_str=QUESTION)]
 
 
+async def _bulk_chat(settings: dict[str, Any], got: list[str]) -> str:
+    """A one-item bulk job: the runner's account stop or recorded per-item failure is raised,
+    so the matrix checks that it classifies (and retries) exactly as a single call does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp, "out.jsonl")
+        items = [{"custom_id": "one", "messages": [{"role": "user", "content": PROMPT}]}]
+        report = await arun_bulk(items, out, model=CHAT_MODEL, concurrency=1, progress=False, **settings)
+        error = report.stop_error or report.last_error
+        if error is not None:
+            raise error
+        assert report.complete and report.succeeded == 1
+        line = json.loads(out.read_text(encoding="utf-8"))
+        return line["response"]["body"]["choices"][0]["message"]["content"]
+
+
 SURFACES: list[Surface] = [
     # LangChain
     Surface("ChatZZZ.invoke", "langchain", CHAT, CHAT_MODEL, _lc_chat, _lc_invoke),
@@ -371,6 +390,8 @@ SURFACES: list[Surface] = [
         lambda kw, index: index.as_query_engine(llm=LIChat(model=CHAT_MODEL, **kw)),
         lambda engine, got: engine.query(QUESTION).response, needs_index=True,
     ),  # fmt: skip
+    # The bulk runner (zzz_core.bulk), shared by both skins' users and `zzz bulk`
+    Surface("bulk.arun_bulk", "core", CHAT, CHAT_MODEL, lambda kw, _: dict(kw), _bulk_chat),
 ]
 
 

@@ -88,6 +88,8 @@ class BulkReport:
     stopped: str | None = None
     """``"account"`` (balance, key, permission), ``"budget"`` (max_cost) or None."""
     stop_error: BaseException | None = None
+    last_error: BaseException | None = None
+    """The last per-item failure recorded this run (the output holds all of them)."""
     abandoned: int = 0
     """Requests still in flight when the stop's grace period ended (not recorded)."""
     tokens: int = 0
@@ -207,6 +209,7 @@ class _Job:
                 self.halt("budget" if failure.category == "budget_exceeded" else "account", failure)
                 return  # not recorded: after a top-up this item is sent again
             self.out.write(error_record(item.custom_id, failure))
+            self.report.last_error = failure
             self.report.failed += 1
             self.report.retryable_failed += bool(failure.retryable)
         finally:

@@ -52,7 +52,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path, zzz_simulator_factory):
             _wait(proc, lambda: False, rng.uniform(0.0, 1.0))
         else:  # once it writes, a random moment later
             size = out.stat().st_size if out.exists() else 0
-            _wait(proc, lambda: out.exists() and out.stat().st_size > size, 20.0)
+            _wait(proc, lambda size=size: out.exists() and out.stat().st_size > size, 20.0)
             _wait(proc, lambda: False, rng.uniform(0.0, 0.2))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
