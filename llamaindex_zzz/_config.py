@@ -58,6 +58,11 @@ class GatewayFields(BaseModel):
     failover_cooldown: float = Field(
         default=DEFAULT_FAILOVER_COOLDOWN, description="Seconds a failed host is passed over while a mirror works."
     )
+    prices: dict[str, Any] | None = Field(
+        default=None,
+        description="Price overrides for this object's calls, per 1M tokens, e.g. "
+        '{"deepseek-*": {"input": 2, "output": 3, "cached_input": 0.2, "currency": "CNY"}} (docs/cost.md).',
+    )
 
     @model_validator(mode="before")
     @classmethod

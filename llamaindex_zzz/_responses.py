@@ -147,6 +147,9 @@ def _call_info(raw: dict[str, Any], extra: dict[str, Any], result: Any, include_
     request_id = getattr(result, "request_id", None)
     if request_id:
         raw["request_id"] = extra["request_id"] = request_id
+    cost = getattr(result, "cost", None)
+    if cost is not None:
+        extra["cost"] = cost.as_metadata()
     if include_headers:
         raw["headers"] = dict(getattr(result, "headers", None) or {})
 

@@ -21,8 +21,10 @@ from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, mod
 
 from zzz_core import ZZZConfig, build_embedding_request, integration
 from zzz_core.lifecycle import ConnectionLifecycle
+from zzz_core.pricing import apriced, priced
 
 from ._config import GatewayFields, connect
+from .cost import check_budget, record_call
 
 __all__ = ["ZZZEmbedding"]
 
@@ -92,7 +94,12 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
 
     # -- sync ------------------------------------------------------------------
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return self._gateway.embed(self._body(list(texts)), batch_size=self.embed_batch_size).vectors
+        body = self._body(list(texts))
+        check_budget()
+        result = self._gateway.embed(body, batch_size=self.embed_batch_size)
+        priced(result, self.model_name, gateway=self._gateway, prices=self.prices)
+        record_call(self.model_name, "embedding", result.usage, result.cost)
+        return result.vectors
 
     def _get_text_embedding(self, text: str) -> Embedding:
         return self._get_text_embeddings([text])[0]
@@ -103,10 +110,13 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     # -- async -----------------------------------------------------------------
     async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         body = self._body(list(texts))
+        check_budget()
         async with self._gate():
             result = await self._gateway.aembed(
                 body, batch_size=self.embed_batch_size, concurrency=self.max_concurrency
             )
+        await apriced(result, self.model_name, gateway=self._gateway, prices=self.prices)
+        record_call(self.model_name, "embedding", result.usage, result.cost)
         return result.vectors
 
     async def _aget_text_embedding(self, text: str) -> Embedding:

@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
-    astream_chat_to_completion_decorator,
     astream_completion_response_to_chat_response,
     chat_to_completion_decorator,
     completion_response_to_chat_response,
-    stream_chat_to_completion_decorator,
+    prompt_to_messages,
     stream_completion_response_to_chat_response,
 )
 from llama_index.core.base.llms.types import (
@@ -46,12 +45,14 @@ from llama_index.core.llms.llm import ToolSelection
 
 from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, integration
 from zzz_core.lifecycle import ConnectionLifecycle
+from zzz_core.pricing import apriced, priced
 
 from . import _messages as M
 from . import _responses as R
 from . import _tools as T
 from ._config import GatewayFields, connect
 from ._structured import StructuredOutputMixin
+from .cost import check_budget, record_call
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -195,11 +196,25 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
             self.model, prompt, profile=self.profile, stream=stream, **{**base, **params}, extra_body=extra or None
         )
 
+    # ------------------------------------------------------------------- cost
+    def _counted(self, result: Any, body: dict[str, Any]) -> Any:
+        """Price ``result`` (``result.cost``) and report the call to any open ``zzz_cost()`` block."""
+        priced(result, body["model"], gateway=self._gateway, prices=self.prices)
+        record_call(body["model"], "llm", result.usage, result.cost)
+        return result
+
+    async def _acounted(self, result: Any, body: dict[str, Any]) -> Any:
+        await apriced(result, body["model"], gateway=self._gateway, prices=self.prices)
+        record_call(body["model"], "llm", result.usage, result.cost)
+        return result
+
     # ------------------------------------------------------------------- sync
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         if not self.metadata.is_chat_model:
             return completion_response_to_chat_response(self._complete(self.messages_to_prompt(messages), **kwargs))
-        result = self._gateway.chat(self._chat_body(messages, False, kwargs))
+        body = self._chat_body(messages, False, kwargs)
+        check_budget()
+        result = self._counted(self._gateway.chat(body), body)
         return R.chat_response(result, self.include_response_headers)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -207,37 +222,49 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
             return stream_completion_response_to_chat_response(
                 self._stream_complete(self.messages_to_prompt(messages), **kwargs)
             )
-        stream = self._gateway.chat_stream(self._chat_body(messages, True, kwargs))
+        body = self._chat_body(messages, True, kwargs)
+        check_budget()
+        stream = self._gateway.chat_stream(body)
 
         def gen() -> ChatResponseGen:
             state = R.ChatStreamState(stream, self.include_response_headers)
+            last = None
             try:
                 for chunk in stream:
                     response = state.feed(chunk)
                     if response is not None:
-                        yield response
-                final = state.finish(stream.result())
+                        yield (last := response)
+                result = self._counted(stream.result(), body)
+                final = state.finish(result)
                 if final is not None:
                     yield final
+                else:
+                    _cost_on(last, result)
             finally:
                 stream.close()
 
         return gen()
 
     def _complete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
-        result = self._gateway.complete(self._completion_body(prompt, False, kwargs))
+        body = self._completion_body(prompt, False, kwargs)
+        check_budget()
+        result = self._counted(self._gateway.complete(body), body)
         return R.completion_response(result, self.include_response_headers)
 
     def _stream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseGen:
-        stream = self._gateway.complete_stream(self._completion_body(prompt, True, kwargs))
+        body = self._completion_body(prompt, True, kwargs)
+        check_budget()
+        stream = self._gateway.complete_stream(body)
 
         def gen() -> CompletionResponseGen:
             state = R.CompletionStreamState(stream, self.include_response_headers)
+            last = None
             try:
                 for chunk in stream:
                     response = state.feed(chunk)
                     if response is not None:
-                        yield response
+                        yield (last := response)
+                _cost_on(last, self._counted(stream.result(), body))
             finally:
                 stream.close()
 
@@ -260,7 +287,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         if self.metadata.is_chat_model:
-            return stream_chat_to_completion_decorator(self._stream_chat)(prompt, **kwargs)
+            return _completions(self._stream_chat(prompt_to_messages(prompt), **kwargs))
         return self._stream_complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
 
     # ------------------------------------------------------------------ async
@@ -268,44 +295,58 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         if not self.metadata.is_chat_model:
             response = await self._acomplete(self.messages_to_prompt(messages), **kwargs)
             return completion_response_to_chat_response(response)
-        result = await self._gateway.achat(self._chat_body(messages, False, kwargs))
+        body = self._chat_body(messages, False, kwargs)
+        check_budget()
+        result = await self._acounted(await self._gateway.achat(body), body)
         return R.chat_response(result, self.include_response_headers)
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         if not self.metadata.is_chat_model:
             completions = await self._astream_complete(self.messages_to_prompt(messages), **kwargs)
             return astream_completion_response_to_chat_response(completions)
-        stream = self._gateway.achat_stream(self._chat_body(messages, True, kwargs))
+        body = self._chat_body(messages, True, kwargs)
+        check_budget()
+        stream = self._gateway.achat_stream(body)
 
         async def gen() -> ChatResponseAsyncGen:
             state = R.ChatStreamState(stream, self.include_response_headers)
+            last = None
             try:
                 async for chunk in stream:
                     response = state.feed(chunk)
                     if response is not None:
-                        yield response
-                final = state.finish(stream.result())
+                        yield (last := response)
+                result = await self._acounted(stream.result(), body)
+                final = state.finish(result)
                 if final is not None:
                     yield final
+                else:
+                    _cost_on(last, result)
             finally:
                 await stream.aclose()
 
         return gen()
 
     async def _acomplete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
-        result = await self._gateway.acomplete(self._completion_body(prompt, False, kwargs))
+        body = self._completion_body(prompt, False, kwargs)
+        check_budget()
+        result = await self._acounted(await self._gateway.acomplete(body), body)
         return R.completion_response(result, self.include_response_headers)
 
     async def _astream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseAsyncGen:
-        stream = self._gateway.acomplete_stream(self._completion_body(prompt, True, kwargs))
+        body = self._completion_body(prompt, True, kwargs)
+        check_budget()
+        stream = self._gateway.acomplete_stream(body)
 
         async def gen() -> CompletionResponseAsyncGen:
             state = R.CompletionStreamState(stream, self.include_response_headers)
+            last = None
             try:
                 async for chunk in stream:
                     response = state.feed(chunk)
                     if response is not None:
-                        yield response
+                        yield (last := response)
+                _cost_on(last, await self._acounted(stream.result(), body))
             finally:
                 await stream.aclose()
 
@@ -328,7 +369,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     @llm_completion_callback()
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         if self.metadata.is_chat_model:
-            return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
+            return _acompletions(await self._astream_chat(prompt_to_messages(prompt), **kwargs))
         return await self._astream_complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
 
     # ---------------------------------------------------------------- tool calling
@@ -407,3 +448,45 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     ) -> list[ToolSelection]:
         """The response's tool calls; safe on every partial response of a stream."""
         return T.tool_selections(response, error_on_no_tool_call)
+
+
+def _cost_on(response: Any, result: Any) -> None:
+    """A stream's cost is known once it ends: put it on the last response it yielded (the one
+    LlamaIndex's end event and a consumer keeping the last response both hold), and on that
+    response's message, whose ``additional_kwargs`` LlamaIndex's chat-to-completion stream
+    wrapper hands on as the completion's."""
+    if response is None or result.cost is None:
+        return
+    response.additional_kwargs["cost"] = result.cost.as_metadata()
+    message = getattr(response, "message", None)
+    if message is not None:
+        message.additional_kwargs["cost"] = response.additional_kwargs["cost"]
+
+
+# LlamaIndex's own chat-to-completion stream wrappers copy each response as it arrives, so the
+# cost (known when the stream ends) would miss the last completion; these hold one response back.
+def _as_completion(response: ChatResponse) -> CompletionResponse:
+    extra = {**response.message.additional_kwargs, **response.additional_kwargs}
+    return CompletionResponse(
+        text=response.message.content or "", additional_kwargs=extra, delta=response.delta, raw=response.raw
+    )
+
+
+def _completions(responses: ChatResponseGen) -> CompletionResponseGen:
+    pending = None
+    for response in responses:
+        if pending is not None:
+            yield _as_completion(pending)
+        pending = response
+    if pending is not None:
+        yield _as_completion(pending)
+
+
+async def _acompletions(responses: ChatResponseAsyncGen) -> CompletionResponseAsyncGen:
+    pending = None
+    async for response in responses:
+        if pending is not None:
+            yield _as_completion(pending)
+        pending = response
+    if pending is not None:
+        yield _as_completion(pending)

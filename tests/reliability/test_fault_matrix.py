@@ -543,3 +543,83 @@ def test_matrix_size() -> None:
     assert len(CELLS) == both * len(SURFACES) + stream_only * streaming
     print(f"\nfault matrix: {len(FAULTS)} faults ({stream_only} stream-only) x {len(SURFACES)} surfaces "
           f"({streaming} streaming) = {len(CELLS)} cells")  # fmt: skip
+
+
+# ======================================================================== the pricing fetch
+# new-api's GET /api/pricing is read once per process, the first time a cost is asked for.
+# Every fault that can hit a plain JSON request is injected there (on the new-api
+# simulator): the call it was fetched for still succeeds, priced from the next source
+# (the built-in list price), with exactly one warning, and the fetch is not repeated.
+PRICING_FAULTS = [f for f in FAULTS if not f.stream_only and f.where == "sim"]
+
+
+def _lc_priced(kw: dict[str, Any]) -> Any:
+    return ChatZZZ(model=CHAT_MODEL, gateway="4z", **kw).invoke(PROMPT).response_metadata
+
+
+async def _lc_apriced(kw: dict[str, Any]) -> Any:
+    return (await ChatZZZ(model=CHAT_MODEL, gateway="4z", **kw).ainvoke(PROMPT)).response_metadata
+
+
+async def _li_apriced(kw: dict[str, Any]) -> Any:
+    return (await LIChat(model=CHAT_MODEL, gateway="4z", **kw).achat(ASK)).additional_kwargs
+
+
+def _li_priced(kw: dict[str, Any]) -> Any:
+    return LIChat(model=CHAT_MODEL, gateway="4z", **kw).chat(ASK).additional_kwargs
+
+
+PRICED_SURFACES = {"lc_invoke": _lc_priced, "lc_ainvoke": _lc_apriced, "li_chat": _li_priced, "li_achat": _li_apriced}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("surface", sorted(PRICED_SURFACES))
+@pytest.mark.parametrize("fault", PRICING_FAULTS, ids=lambda f: f.id)
+async def test_pricing_fetch_fault_degrades_to_the_next_source(
+    fault: FaultCase, surface: str, sims: dict[str, GatewaySimulator], sleeps: Any, request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from zzz_core.pricing import PricingWarning, reset_price_cache
+
+    if fault.retry_after is None:
+        request.getfixturevalue("no_backoff")
+    reset_price_cache()
+    sim = sims["newapi"]
+    assert fault.fault is not None
+    sim.inject(fault.fault, times=None, path="/api/pricing")
+    settings = {"api_key": KEY, "base_url": sim.base_url, "mirrors": [], "max_retries": MAX_RETRIES,
+                "timeout": fault.timeout}  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    with pytest.warns(PricingWarning) as caught:
+        metas = [await _run_priced(PRICED_SURFACES[surface], settings)]
+        # Sent once, retried per the one retry policy (a new-api error object on this route comes
+        # with HTTP 200, where an unknown code reads as a server fault and is retried) ...
+        fetched = _seen(sim, "/api/pricing", 1)
+        assert fetched in (1, 1 + MAX_RETRIES) and (fault.attempts == 1 or fetched == fault.attempts)
+        metas.append(await _run_priced(PRICED_SURFACES[surface], settings))
+    assert sim.count("/api/pricing") == fetched  # ... and not again for the next call
+    fetch_warnings = [str(w.message) for w in caught if "/api/pricing" in str(w.message)]
+    assert len(fetch_warnings) == 1 and KEY not in fetch_warnings[0]
+    for meta in metas:
+        assert meta["cost"]["source"].startswith("list price https://openai.com/"), meta["cost"]
+        assert meta["cost"]["amount"] > 0
+    assert sim.count(CHAT) == 2
+    assert KEY not in caplog.text
+    reset_price_cache()
+
+
+async def _run_priced(call: Callable[[dict[str, Any]], Any], settings: dict[str, Any]) -> Any:
+    result = call(settings)
+    return await result if inspect.isawaitable(result) else result
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_pricing_without_status_uses_new_api_defaults(sims: dict[str, GatewaySimulator]) -> None:
+    from zzz_core.pricing import reset_price_cache
+
+    reset_price_cache()
+    sim = sims["newapi"]
+    sim.inject(Fault.error("server_error"), times=None, path="/api/status")
+    meta = _lc_priced({"api_key": KEY, "base_url": sim.base_url, "mirrors": [], "max_retries": 0})
+    assert meta["cost"]["source"].endswith("/api/pricing (group default ×1)")  # 500000 quota per USD
+    reset_price_cache()

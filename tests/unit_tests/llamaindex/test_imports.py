@@ -11,7 +11,7 @@ import llamaindex_zzz
 
 
 def test_public_api_is_pinned():
-    assert llamaindex_zzz.__all__ == ["ZZZ", "ZZZEmbedding", "ZZZRerank"]
+    assert llamaindex_zzz.__all__ == ["ZZZ", "ZZZCostRun", "ZZZEmbedding", "ZZZRerank", "zzz_cost"]
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.llms.function_calling import FunctionCallingLLM
 
