@@ -97,10 +97,8 @@ class SimConfig:
     latency: float = 0.0
     balance: float = 111.8658
     used: float = 8.1342
-    pricing: dict[str, Any] | None = None
-    """new-api's ``GET /api/pricing`` body; ``None``: :data:`zzz_testing.pricing.DEFAULT_PRICING`."""
-    status: dict[str, Any] | None = None
-    """new-api's ``GET /api/status`` body; ``None``: :data:`zzz_testing.pricing.DEFAULT_STATUS`."""
+    pricing: dict[str, Any] | None = None  # new-api's GET /api/pricing body (None: zzz_testing.pricing's)
+    status: dict[str, Any] | None = None  # new-api's GET /api/status body (None: zzz_testing.pricing's)
     rerank: bool | None = None
     """Serve ``/v1/rerank``; ``None``: as the dialect does (new-api yes, 智增增 no: a 404)."""
     rerank_max_documents: int | None = None
