@@ -1,4 +1,4 @@
-"""The ``zzz`` command: ``models``, ``balance``, ``chat``, ``doctor``, ``bulk``, ``simulator``.
+"""The ``zzz`` command: ``models``, ``balance``, ``pricing``, ``chat``, ``doctor``, ``bulk``, ``simulator``.
 
 Installed as the console script ``zzz`` (``zzz_cli:main``); ``python -m zzz_cli``
 does the same.  Standard library ``argparse`` only.  Errors are printed as one line
@@ -23,6 +23,7 @@ from ._bulk import add_bulk_parser
 from ._commands import _UsageError, cmd_balance, cmd_chat, cmd_models, cmd_simulator, default_model
 from ._doctor import cmd_doctor
 from ._output import Printer, format_error, mask_key
+from ._pricing import add_pricing_parser
 
 __all__ = ["build_parser", "format_error", "main", "mask_key"]
 
@@ -125,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "new-api/4Z-API: subscription minus usage, usually USD).")  # fmt: skip
     p.add_argument("--json", action="store_true", help="machine-readable output (a JSON object)")
     p.set_defaults(handler=cmd_balance)
+
+    add_pricing_parser(sub, common)
 
     p = sub.add_parser("chat", parents=[common], formatter_class=fmt, help="ask a model; the answer is streamed",
                        description="Ask one question; the answer is streamed to stdout. Reasoning, when the model "

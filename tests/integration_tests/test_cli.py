@@ -266,3 +266,29 @@ def test_simulator_command_serves_until_interrupted(capsys: pytest.CaptureFixtur
             proc.kill()
             proc.wait()
     assert proc.returncode == 0
+
+
+# ------------------------------------------------------------------ pricing
+def test_pricing_table_names_each_rows_source(capsys: pytest.CaptureFixture[str], sim: GatewaySimulator,
+                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # fmt: skip
+    from zzz_core.pricing import reset_price_cache
+
+    reset_price_cache()
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"deepseek-*": {"input": 1, "output": 2, "currency": "CNY"}}')
+    monkeypatch.setenv("ZZZ_PRICES", str(prices))
+    code, out, _ = zzz(capsys, sim, "--gateway", PRESET[sim.dialect], "pricing")
+    assert code == 0
+    assert any(line.split()[:3] == ["ZZZ_PRICES", "deepseek-*", "1"] for line in out.splitlines())
+    assert any(line.split()[:2] == ["builtin", "gpt-4o-mini"] and "openai.com" in line for line in out.splitlines())
+    if sim.dialect == "newapi":  # new-api publishes its prices: model_ratio 0.075 -> $0.15 per 1M input
+        assert any(line.split()[:3] == ["gateway", "gpt-4o-mini", "0.15"] for line in out.splitlines())
+        assert "billed by an expression" in out and sim.count("/api/pricing") == 1
+    else:
+        assert "publishes no prices" in out and sim.count() == 0
+    code, out, _ = zzz(capsys, sim, "--gateway", PRESET[sim.dialect], "pricing", "deepseek-chat", "--json")
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["source_kind"] == "ZZZ_PRICES" and rows[-1]["source_kind"] == "builtin"
+    code, _, err = zzz(capsys, sim, "pricing", "no-such-model-x")
+    assert code == 1 and "no price known for 'no-such-model-x'" in err
+    reset_price_cache()
