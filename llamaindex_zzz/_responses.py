@@ -13,6 +13,7 @@ their indexes resolved, reasoning already separated from the answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from llama_index.core.base.llms.types import (
@@ -171,6 +172,18 @@ def chat_response(result: ChatResult, include_headers: bool = False) -> ChatResp
     return ChatResponse(message=message, raw=raw, logprobs=_logprobs(choice.logprobs), additional_kwargs=extra)
 
 
+@dataclass(slots=True)
+class _StreamedCall:
+    """One tool call as streamed so far."""
+
+    id: str | None = None
+    name: str = ""
+    arguments: str = ""
+    """The arguments' JSON text as received."""
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    """The arguments parsed leniently (a partial object while they stream)."""
+
+
 class ChatStreamState:
     """Accumulates the chunks of one streamed chat into successive ``ChatResponse``s.
 
@@ -191,7 +204,7 @@ class ChatStreamState:
         self._include_headers = include_headers
         self._content = ""
         self._reasoning = ""
-        self._calls: dict[int, list[Any]] = {}  # index -> [id, name, argument text, parsed kwargs]
+        self._calls: dict[int, _StreamedCall] = {}
         self._usage: Usage | None = None
         self._id: str | None = None
         self._model: str | None = None
@@ -215,14 +228,14 @@ class ChatStreamState:
         for d in chunk.tool_calls:
             call = self._calls.get(d.index)
             if call is None:
-                call = self._calls[d.index] = [None, "", "", {}]
-            if d.id and call[0] is None:
-                call[0] = d.id
+                call = self._calls[d.index] = _StreamedCall()
+            if d.id and call.id is None:
+                call.id = d.id
             if d.name:
-                call[1] += d.name  # zzz_core sends a name once, or in pieces
+                call.name += d.name  # zzz_core sends a name once, or in pieces
             if d.arguments:
-                call[2] += d.arguments
-                call[3] = parse_partial_json(call[2]) or {}
+                call.arguments += d.arguments
+                call.kwargs = parse_partial_json(call.arguments) or {}
         if not (chunk.content or chunk.reasoning or chunk.tool_calls or chunk.usage or chunk.finish_reason):
             return None
         calls = self._streamed_calls()
@@ -261,8 +274,8 @@ class ChatStreamState:
             additional_kwargs=extra,
         )
 
-    def _streamed_calls(self) -> list[tuple[Any, ...]]:
-        return [(c[0], c[1], c[3], c[2]) for _, c in sorted(self._calls.items())]
+    def _streamed_calls(self) -> list[Call]:
+        return [(c.id, c.name, c.kwargs, c.arguments) for _, c in sorted(self._calls.items())]
 
     def _reasoning_tokens(self) -> int | None:
         return self._usage.reasoning_tokens if self._usage is not None else None

@@ -33,8 +33,10 @@ _EXPORTS: dict[str, str] = {
     "unregister_preset": "presets",
     # calls
     "Gateway": "gateway",
-    "ChatStream": "gateway",
-    "AsyncChatStream": "gateway",
+    "ChatStream": "streams",
+    "AsyncChatStream": "streams",
+    "CompletionStream": "streams",
+    "AsyncCompletionStream": "streams",
     # requests
     "build_chat_request": "params",
     "build_completion_request": "params",
@@ -133,7 +135,7 @@ if TYPE_CHECKING:  # pragma: no cover
         StreamInterruptedError,
         ZZZError,
     )
-    from .gateway import AsyncChatStream, ChatStream, Gateway
+    from .gateway import Gateway
     from .params import (
         build_chat_request,
         build_completion_request,
@@ -144,10 +146,11 @@ if TYPE_CHECKING:  # pragma: no cover
         normalize_tool_choice,
         strict_json_schema,
     )
-    from .pricing import Budget, CallCost, price_call
     from .presets import PRESETS, GatewayPreset, get_preset, preset_names, register_preset, unregister_preset
+    from .pricing import Budget, CallCost, price_call
     from .profiles import ModelProfile, get_profile, list_profiles, register_profile, unregister_profile
     from .rerank import plan_rerank
+    from .streams import AsyncChatStream, AsyncCompletionStream, ChatStream, CompletionStream
     from .tool_calls import parse_partial_json
     from .types import (
         Balance,

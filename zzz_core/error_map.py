@@ -51,6 +51,7 @@ __all__ = [
     "malformed",
     "parse_retry_after",
     "redact",
+    "rejects_parameter",
 ]
 
 # 1. Error codes (string form, lower-case) -> class.
@@ -306,6 +307,25 @@ def _by_message(msg: str) -> type[E.ZZZError] | None:
         if pattern.search(lowered):
             return cls
     return None
+
+
+#: The word a gateway's refusal uses for a parameter, where it is not the parameter's own name
+#: (relays say "invalid encoding format", "unsupported encoding: base64", ...).
+PARAMETER_WORDS: dict[str, str] = {"encoding_format": "encoding"}
+
+
+def rejects_parameter(exc: E.ZZZError, name: str) -> bool:
+    """Whether ``exc`` is the gateway refusing the request because of the parameter ``name``.
+
+    True for an :class:`~zzz_core.errors.InvalidRequestError` (or subclass) whose message
+    or body excerpt names the parameter (:data:`PARAMETER_WORDS`).  Callers use it only
+    for a parameter they added of their own accord and can drop, sending again without
+    it: embeddings ask for ``encoding_format="base64"`` and fall back to floats.
+    """
+    if not isinstance(exc, E.InvalidRequestError):
+        return False
+    word = PARAMETER_WORDS.get(name, name)
+    return word in f"{exc.msg} {exc.body_excerpt}".lower()
 
 
 def from_transport(exc: BaseException, ctx: ErrorContext, *, timed_out: bool) -> E.ZZZError:

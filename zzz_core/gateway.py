@@ -16,26 +16,24 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import error_map
 from . import errors as E
-from .error_map import ErrorContext
 from .config import ZZZConfig
-from .profiles import get_profile
 from .decode import (
-    ChatStreamAssembler,
-    CompletionStreamAssembler,
     parse_chat_response,
     parse_completion_response,
     parse_embedding_response,
     parse_models,
     parse_rerank_response,
 )
-from .headers import request_id_of
-from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
+from .error_map import ErrorContext
 from .presets import balance_apis_for
+from .profiles import get_profile
+from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
+from .streams import AsyncChatStream, AsyncCompletionStream, ChatStream, CompletionStream
 from .transport import Reply, Transport
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
 
@@ -49,7 +47,9 @@ __all__ = [
     "DEFAULT_EMBED_CONCURRENCY",
     "EMBEDDINGS_PATH",
     "AsyncChatStream",
+    "AsyncCompletionStream",
     "ChatStream",
+    "CompletionStream",
     "Gateway",
 ]
 
@@ -106,14 +106,10 @@ class Gateway:
 
     def chat_stream(self, body: dict[str, Any]) -> ChatStream:
         """Stream a chat; iterate for :class:`~zzz_core.types.ChatChunk`, then ``.result()``."""
-        stream = ChatStream(ChatStreamAssembler)
-        stream._iterator = self.transport.stream(CHAT_PATH, _streaming(body), stream._make_sink, stream._got_headers)
-        return stream
+        return ChatStream(self.transport, CHAT_PATH, _streaming(body))
 
     def achat_stream(self, body: dict[str, Any]) -> AsyncChatStream:
-        stream = AsyncChatStream(ChatStreamAssembler)
-        stream._iterator = self.transport.astream(CHAT_PATH, _streaming(body), stream._make_sink, stream._got_headers)
-        return stream
+        return AsyncChatStream(self.transport, CHAT_PATH, _streaming(body))
 
     # -- completions ---------------------------------------------------------
 
@@ -125,19 +121,12 @@ class Gateway:
         reply = await self.transport.arequest("POST", COMPLETIONS_PATH, _no_stream(body), require="choices")
         return _with_reply(_parse(parse_completion_response, reply.payload, reply.host, COMPLETIONS_PATH), reply)
 
-    def complete_stream(self, body: dict[str, Any]) -> ChatStream:
-        stream = ChatStream(CompletionStreamAssembler)
-        stream._iterator = self.transport.stream(
-            COMPLETIONS_PATH, _streaming(body), stream._make_sink, stream._got_headers
-        )
-        return stream
+    def complete_stream(self, body: dict[str, Any]) -> CompletionStream:
+        """Stream a completion; iterate for :class:`~zzz_core.types.CompletionChunk`, then ``.result()``."""
+        return CompletionStream(self.transport, COMPLETIONS_PATH, _streaming(body))
 
-    def acomplete_stream(self, body: dict[str, Any]) -> AsyncChatStream:
-        stream = AsyncChatStream(CompletionStreamAssembler)
-        stream._iterator = self.transport.astream(
-            COMPLETIONS_PATH, _streaming(body), stream._make_sink, stream._got_headers
-        )
-        return stream
+    def acomplete_stream(self, body: dict[str, Any]) -> AsyncCompletionStream:
+        return AsyncCompletionStream(self.transport, COMPLETIONS_PATH, _streaming(body))
 
     # -- embeddings ----------------------------------------------------------
 
@@ -219,7 +208,7 @@ class Gateway:
         """After a 400: was it our ``encoding_format``? Then stop asking for base64."""
         if "encoding_format" in body or not self._base64_ok:
             return False
-        if "encoding" not in f"{exc.msg} {exc.body_excerpt}".lower():
+        if not error_map.rejects_parameter(exc, "encoding_format"):
             return False
         self._base64_ok = False
         return True
@@ -349,64 +338,6 @@ class Gateway:
     async def aclose(self) -> None:
         """Close this event loop's async connection pool (an aiohttp session must be closed)."""
         await self.transport.aclose()
-
-
-class ChatStream:
-    """Iterator over the chunks of one streamed call; ``result()`` after the last one."""
-
-    __slots__ = ("_factory", "_sink", "_iterator", "host", "headers")
-
-    def __init__(self, factory: Any) -> None:
-        self._factory = factory
-        self._sink: Any = None
-        self._iterator: Iterator[Any] | None = None
-        self.host: str | None = None
-        """The gateway host answering this stream (after any failover)."""
-        self.headers: dict[str, str] = {}
-        """The answering response's headers (safe copy), known once the first chunk arrives."""
-
-    @property
-    def request_id(self) -> str | None:
-        """The gateway's request id of the answering response."""
-        return request_id_of(self.headers)
-
-    def _got_headers(self, headers: dict[str, str]) -> None:
-        self.headers = headers
-
-    def _make_sink(self, host: str) -> Any:
-        # Called by the transport once per attempt, so a retried stream starts clean.
-        self.host = host
-        self._sink = self._factory()
-        return self._sink
-
-    def __iter__(self) -> Iterator[Any]:
-        assert self._iterator is not None
-        return self._iterator
-
-    def close(self) -> None:
-        if self._iterator is not None:
-            self._iterator.close()  # type: ignore[attr-defined]
-
-    def result(self) -> Any:
-        """The aggregate (``ChatResult``/``CompletionResult``) of what was streamed."""
-        if self._sink is None:
-            raise RuntimeError("the stream has not started; iterate it first")
-        try:
-            return _with_reply(self._sink.result(host=self.host), Reply(None, self.host or "", self.headers))
-        except error_map.DECODE_ERRORS as exc:
-            raise error_map.malformed(None, 200, ErrorContext(host=self.host), exc) from None
-
-
-class AsyncChatStream(ChatStream):
-    __slots__ = ()
-
-    def __aiter__(self) -> AsyncIterator[Any]:
-        assert self._iterator is not None
-        return self._iterator  # type: ignore[return-value]
-
-    async def aclose(self) -> None:
-        if self._iterator is not None:
-            await self._iterator.aclose()  # type: ignore[attr-defined]
 
 
 def _parse(decode: Any, payload: Any, host: str | None, path: str) -> Any:

@@ -17,16 +17,16 @@ import asyncio
 import json
 import logging
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import openai
 
 from . import _compat, error_map
 from . import errors as E
+from .clients import ClientPool
 from .config import ZZZConfig
 from .error_map import ErrorContext
 from .headers import request_id_of, safe_headers
@@ -63,22 +63,37 @@ class Reply:
         return request_id_of(self.headers)
 
 
-class StreamSink:
+class StreamSink(Protocol):
     """What a stream's decoder must offer the loop (the chat/completion assemblers do)."""
 
-    delivered: bool
-    saw_finish_reason: bool
+    @property
+    def delivered(self) -> bool:
+        """True once any content was produced: a failure after that is never retried."""
+        ...
 
-    def feed(self, payload: dict[str, Any]) -> list[Any]: ...  # pragma: no cover
-    def finish(self) -> list[Any]: ...  # pragma: no cover
-    def content_so_far(self, index: int = 0) -> str: ...  # pragma: no cover
+    @property
+    def saw_finish_reason(self) -> bool:
+        """True once a finish reason arrived: a stream ending without ``[DONE]`` is then complete."""
+        ...
+
+    def feed(self, payload: dict[str, Any]) -> list[Any]:
+        """The chunks of one decoded event."""
+        ...
+
+    def finish(self) -> list[Any]:
+        """The chunks still held at the end of the stream."""
+        ...
+
+    def content_so_far(self, index: int = 0) -> str:
+        """The text delivered so far (kept on the error when the stream breaks)."""
+        ...
 
 
 class Transport:
     """Sends requests for one :class:`ZZZConfig`, with retries and mirror failover.
 
-    One sync ``openai.OpenAI`` is shared by all calls; async clients are kept one
-    per event loop (an async connection pool cannot cross loops).
+    The ``openai`` clients it sends through are kept by its :class:`~zzz_core.clients.ClientPool`
+    (one sync client, one async client per event loop).
     """
 
     def __init__(self, config: ZZZConfig) -> None:
@@ -86,66 +101,19 @@ class Transport:
         self.health = HostHealth(config.hosts, config.failover_cooldown)
         self._secrets = (config.api_key.get_secret_value(),)
         self._key_hint = config.key_hint()
-        self._sync: openai.OpenAI | None = None
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
-            weakref.WeakKeyDictionary()
-        )
+        self.clients = ClientPool(config)
 
-    # -- clients -------------------------------------------------------------
-
-    def _client_kwargs(self) -> dict[str, Any]:
-        return {
-            "api_key": self.config.api_key.get_secret_value(),
-            "base_url": self.config.base_url,
-            "timeout": self.config.timeout,
-            "max_retries": 0,
-            "default_headers": dict(self.config.default_headers) or None,
-        }
+    # -- clients (kept by zzz_core.clients) ---------------------------------
 
     @property
     def sync_client(self) -> openai.OpenAI:
-        if self._sync is None:
-            http_client = self.config.http_client
-            if http_client is None:
-                http_client = openai.DefaultHttpxClient(verify=_compat.shared_ssl_context())
-            self._sync = openai.OpenAI(http_client=http_client, **self._client_kwargs())
-        return self._sync
+        """The shared sync ``openai`` client (see :class:`~zzz_core.clients.ClientPool`)."""
+        return self.clients.sync_client
 
     @property
     def async_client(self) -> openai.AsyncOpenAI:
-        """The async client of the running event loop (the user's ``http_async_client``
-        is used on every loop; one of ours is built per loop, and closed with it)."""
-        if self.config.http_async_client is not None:
-            client = self._async.get(_GLOBAL_LOOP_KEY)  # type: ignore[arg-type]
-            if client is None:
-                client = openai.AsyncOpenAI(http_client=self.config.http_async_client, **self._client_kwargs())
-                self._async[_GLOBAL_LOOP_KEY] = client  # type: ignore[index]
-            return client
-        loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None or client.is_closed():
-            self._forget_closed_loops()
-            client = openai.AsyncOpenAI(http_client=self._new_async_http_client(), **self._client_kwargs())
-            self._async[loop] = client
-            _close_when_loop_shuts_down(self._async, loop, client)
-        return client
-
-    def _new_async_http_client(self) -> Any:
-        kind = self.config.async_transport
-        if kind != "httpx":
-            client = _aiohttp_client(required=kind == "aiohttp")
-            if client is not None:
-                return client
-        return openai.DefaultAsyncHttpxClient(verify=_compat.shared_ssl_context())
-
-    def _forget_closed_loops(self) -> None:
-        # A loop closed without shutdown_asyncgens() (loop.close() by hand) never ran our
-        # closer; drop its client so it does not pin the loop and its sockets forever.
-        # keyrefs() copies the keys atomically: other threads' loops add and drop entries.
-        for ref in self._async.keyrefs():
-            loop = ref()
-            if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed():
-                self._async.pop(loop, None)
+        """The running event loop's async ``openai`` client."""
+        return self.clients.async_client
 
     # -- non-streaming -------------------------------------------------------
 
@@ -176,7 +144,9 @@ class Transport:
         repeatable: bool = True,
     ) -> tuple[Any, str]:
         """Async twin of :meth:`request_json`."""
-        reply = await self.arequest(method, path, body, require=require, at_root=at_root, files=files, repeatable=repeatable)
+        reply = await self.arequest(
+            method, path, body, require=require, at_root=at_root, files=files, repeatable=repeatable
+        )
         return reply.payload, reply.host
 
     def request_bytes(self, path: str) -> tuple[bytes, str]:
@@ -225,8 +195,10 @@ class Transport:
                     data = response.read()
                 finally:
                     response.close()
-                payload = _decode_content(response.status_code, data, ctx) if raw else self._decode(
-                    response.status_code, data, ctx, require
+                payload = (
+                    _decode_content(response.status_code, data, ctx)
+                    if raw
+                    else self._decode(response.status_code, data, ctx, require)
                 )
             except E.ZZZError as exc:
                 failure = exc
@@ -268,8 +240,10 @@ class Transport:
                     data = await response.aread()
                 finally:
                     await response.aclose()
-                payload = _decode_content(response.status_code, data, ctx) if raw else self._decode(
-                    response.status_code, data, ctx, require
+                payload = (
+                    _decode_content(response.status_code, data, ctx)
+                    if raw
+                    else self._decode(response.status_code, data, ctx, require)
                 )
             except E.ZZZError as exc:
                 failure = exc
@@ -513,9 +487,7 @@ class Transport:
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
 
-    async def _asend(
-        self, method: str, host: str, path: str, body: Any, ctx: ErrorContext, files: Any = None
-    ) -> Any:
+    async def _asend(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext, files: Any = None) -> Any:
         client = self.async_client
         try:
             if method == "GET":
@@ -549,10 +521,11 @@ class Transport:
         if error_map.is_error_payload(payload) if isinstance(payload, dict) else not isinstance(payload, list):
             raise error_map.from_payload(payload, status, ctx)
         if require is not None and (not isinstance(payload, dict) or not isinstance(payload.get(require), list)):
+            got = sorted(payload)[:8] if isinstance(payload, dict) else type(payload).__name__
             raise error_map.classify(
                 status=status,
                 code=payload.get("code") if isinstance(payload, dict) else None,
-                message=f"the gateway answered without {require!r} (got keys: {sorted(payload)[:8] if isinstance(payload, dict) else type(payload).__name__})",
+                message=f"the gateway answered without {require!r} (got keys: {got})",
                 body=payload,
                 ctx=ctx,
             )
@@ -580,24 +553,12 @@ class Transport:
         )
 
     def close(self) -> None:
-        """Close the synchronous pool; the next sync call opens a new one.
-
-        A user-supplied ``http_client`` is left open: its owner closes it."""
-        client, self._sync = self._sync, None
-        if client is not None and self.config.http_client is None:
-            client.close()
+        """Close the synchronous pool; the next sync call opens a new one (see :meth:`ClientPool.close`)."""
+        self.clients.close()
 
     async def aclose(self) -> None:
-        """Close the async pool of the running event loop (call before closing a loop by
-        hand); the next call opens a new one.  A user-supplied ``http_async_client`` is
-        left open: its owner closes it."""
-        if self.config.http_async_client is not None:
-            self._async.pop(_GLOBAL_LOOP_KEY, None)  # type: ignore[call-overload]
-            return
-        client = self._async.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            closer = getattr(client, "_zzz_closer", None)
-            await (closer.aclose() if closer is not None else client.close())
+        """Close the running event loop's async pool (see :meth:`ClientPool.aclose`)."""
+        await self.clients.aclose()
 
 
 _MULTIPART = {**_RAW_STREAM, "Content-Type": "multipart/form-data"}
@@ -620,51 +581,6 @@ def _decode_content(status: int, raw: bytes, ctx: ErrorContext) -> bytes:
         if isinstance(payload, dict) and "custom_id" not in payload and error_map.is_error_payload(payload):
             raise error_map.from_payload(payload, status, ctx)
     return raw
-
-
-_GLOBAL_LOOP_KEY = type("_AnyLoop", (), {})()
-
-
-def _aiohttp_client(*, required: bool) -> Any:
-    """openai's aiohttp-backed client; when it is not installed, ``None`` (``"auto"``) or
-    a clear error saying what to install (``"aiohttp"``)."""
-    try:
-        return openai.DefaultAioHttpClient(verify=_compat.shared_ssl_context())
-    except RuntimeError as exc:
-        if not required:
-            return None
-        raise E.ConfigurationError(
-            "async_transport='aiohttp' needs aiohttp: pip install aiohttp (openai 3.x) "
-            "or pip install 'openai[aiohttp]' (openai 2.x)"
-        ) from exc
-
-
-def _close_when_loop_shuts_down(registry: Any, loop: asyncio.AbstractEventLoop, client: Any) -> None:
-    """Close ``client`` when ``loop`` shuts down (``asyncio.run``, ``asyncio.Runner``,
-    pytest-asyncio), so that a script that never calls ``aclose()`` leaks no socket, and
-    aiohttp has no unclosed session to complain about.
-
-    The hook is the one the standard library offers: a loop finalizes the async
-    generators it has seen in ``shutdown_asyncgens()`` before it closes.  This one waits
-    at its first ``yield`` until then; it is started here, synchronously, which registers
-    it with the running loop.  The registry holds it: the loop only keeps a weak reference.
-    """
-
-    async def closer() -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if registry.get(loop) is client:
-                registry.pop(loop, None)
-            await client.close()
-
-    gen = closer()
-    step = gen.__anext__()  # the running loop's first-iteration hook sees the generator here
-    try:
-        step.send(None)
-    except StopIteration:
-        pass
-    client._zzz_closer = gen  # type: ignore[attr-defined]  # lives exactly as long as the client
 
 
 def _is_event_stream(response: Any) -> bool:

@@ -144,7 +144,7 @@ def test_asyncio_run_closes_its_pool(sim, transport, caplog):
     before = _open_fds()
     for _ in range(15):
         assert asyncio.run(model.ainvoke("hello")).content
-    assert len(model._gateway.transport._async) == 0
+    assert len(model._gateway.transport.clients._async) == 0
     if before >= 0:
         assert _open_fds() <= before + 1
     assert "Unclosed" not in caplog.text
@@ -157,7 +157,7 @@ def test_a_loop_closed_by_hand(sim, transport):
     from llamaindex_zzz import ZZZ
 
     llm = ZZZ(model="gpt-4o-mini", api_key="sk-test", base_url=sim.base_url, async_transport=transport)
-    registry = llm._gateway.transport._async
+    registry = llm._gateway.transport.clients._async
     for _ in range(5):
         loop = asyncio.new_event_loop()
         loop.run_until_complete(llm.acomplete("hello"))

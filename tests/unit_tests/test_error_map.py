@@ -216,3 +216,17 @@ def test_any_body_any_status_is_a_typed_error(status, raw):
     err = error_map.from_body(status, raw, ctx())
     assert isinstance(err, E.ZZZError)
     str(err), repr(err)
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "expected"),
+    [
+        (400, "invalid encoding format: base64", True),
+        (400, "Unsupported parameter: 'encoding_format'", True),
+        (400, "input must be a list of strings", False),
+        (429, "encoding queue is full", False),  # not a refusal of the request's parameters
+    ],
+)
+def test_rejects_parameter_is_a_named_decision(status, message, expected):
+    err = error_map.from_body(status, json.dumps({"error": {"message": message}}).encode(), ctx())
+    assert error_map.rejects_parameter(err, "encoding_format") is expected
