@@ -144,3 +144,22 @@ def test_adaptive_concurrency_backs_off_from_a_saturated_gateway(tmp_path, zzz_s
     assert report.limit < 16  # ...and learned from it (started at 32)
     # Once backed off, it stays near the cap: most requests are answered, not throttled.
     assert sim.limits.saturated < sim.count("/chat/completions") * 0.5
+
+
+def test_max_cost_stops_like_an_empty_balance_and_resumes_with_more(tmp_path, zzz_simulator, settings):
+    src, out = write_input(tmp_path / "in.jsonl", 40), tmp_path / "out.jsonl"
+    first = run_bulk(src, out, kind="chat", model="gpt-4o-mini", concurrency=2, max_concurrency=2, **settings)
+    per_item = first.cost / 40  # gpt-4o-mini at its list price, from the usage the simulator reports
+    assert first.currency == "USD" and per_item > 0
+    out.unlink()
+    zzz_simulator.clear_requests()
+    report = run_bulk(src, out, kind="chat", model="gpt-4o-mini", concurrency=2, max_concurrency=2,
+                      max_cost=per_item * 10, **settings)  # fmt: skip
+    assert report.stopped == "budget" and report.exit_status == 3
+    assert type(report.stop_error).__name__ == "BudgetExceededError"
+    # No call starts once the budget is spent; the two in flight then still count.
+    assert 10 <= report.recorded <= 12 and zzz_simulator.count() == report.recorded
+    assert "raise --max-cost and run the same command again to resume" in report.summary()
+    report = run_bulk(src, out, kind="chat", model="gpt-4o-mini", max_cost=1.0, **settings)
+    assert report.complete and report.exit_status == 0
+    assert answered(zzz_simulator) == Counter({f"q{i}": 1 for i in range(40)})
