@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import error_map
 from . import errors as E
+from .bulk.limiter import AsyncAdaptiveLimiter, throttle_observer
 from .config import ZZZConfig
 from .decode import (
     parse_chat_response,
@@ -34,7 +35,7 @@ from .presets import balance_apis_for
 from .profiles import get_profile
 from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
 from .streams import AsyncChatStream, AsyncCompletionStream, ChatStream, CompletionStream
-from .transport import Reply, Transport
+from .transport import Reply, Transport, retry_observer
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -163,14 +164,24 @@ class Gateway:
         batch_size: int = DEFAULT_EMBED_BATCH,
         concurrency: int = DEFAULT_EMBED_CONCURRENCY,
     ) -> EmbeddingResult:
-        """Async :meth:`embed`, with at most ``concurrency`` batches in flight."""
+        """Async :meth:`embed`, with at most ``concurrency`` batches in flight.
+
+        The batches share one adaptive limit (the bulk runner's, :mod:`zzz_core.bulk.limiter`):
+        it starts at ``concurrency``, halves when the gateway throttles a large share of them
+        (429, ``当前分组上游负载已饱和``), honouring ``Retry-After``, and grows back while
+        they succeed.
+        """
         texts = body["input"]
         starts = list(range(0, len(texts), batch_size))
-        gate = asyncio.Semaphore(max(1, concurrency))
+        limiter = AsyncAdaptiveLimiter(max(1, concurrency), max(1, concurrency))
+        observer = throttle_observer(limiter)
 
         async def one(start: int) -> EmbeddingResult:
             batch = texts[start : start + batch_size]
-            async with gate:
+            retry_observer.set(observer)  # this task's own context
+            await limiter.acquire()
+            outcome, retry_after = "error", None
+            try:
                 try:
                     reply = await self.transport.arequest(
                         "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
@@ -181,6 +192,12 @@ class Gateway:
                     reply = await self.transport.arequest(
                         "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
                     )
+                outcome = "ok"
+            except E.RateLimitError as exc:
+                outcome, retry_after = "throttled", exc.retry_after
+                raise
+            finally:
+                limiter.release(outcome, retry_after=retry_after)
             return _embedding(reply, len(batch), self.transport)
 
         tasks = [asyncio.ensure_future(one(s)) for s in starts]

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["AdaptiveLimit", "AsyncAdaptiveLimiter", "ConcurrencyLimiter", "OUTCOMES"]
+__all__ = ["AdaptiveLimit", "AsyncAdaptiveLimiter", "ConcurrencyLimiter", "OUTCOMES", "throttle_observer"]
 
 OUTCOMES = ("ok", "throttled", "error")
 MAX_PAUSE = 60.0
@@ -265,3 +265,17 @@ class AsyncAdaptiveLimiter:
 
     def __repr__(self) -> str:
         return f"AsyncAdaptiveLimiter({self.state!r})"
+
+
+def throttle_observer(limiter: object) -> Callable[[BaseException, float], None] | None:
+    """A ``zzz_core.transport.retry_observer`` that tells ``limiter`` (through its
+    ``observe``, when it has one) of each throttle the retry loop absorbed."""
+    observe = getattr(limiter, "observe", None)
+    if observe is None:
+        return None
+
+    def observer(exc: BaseException, delay: float) -> None:
+        if getattr(exc, "category", None) == "rate_limit":
+            observe("throttled", retry_after=getattr(exc, "retry_after", None))
+
+    return observer

@@ -48,7 +48,7 @@ from ..gateway import Gateway
 from ..transport import retry_observer
 from ..usage import parse_usage
 from .inputs import BulkItem, Source, iter_items, normalize_kind, scan
-from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter
+from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter, throttle_observer
 from .progress import Snapshot, make_progress
 from .results import ResultsFile, error_record, load_index, success_record
 
@@ -155,8 +155,7 @@ class _Job:
         self.base = 0
         """Items recorded before this run (for the progress display until the exact count is known)."""
         self.bar: Any = None
-        observe = getattr(limiter, "observe", None)
-        self.observer = None if observe is None else _throttle_observer(observe)
+        self.observer = throttle_observer(limiter)
 
     def snapshot(self) -> Snapshot:
         r = self.report
@@ -179,9 +178,8 @@ class _Job:
         outcome, retry_after, used = "error", None, 0
         try:
             try:
-                payload, host = await self.gateway.transport.arequest_json(
-                    "POST", item.url[3:], item.body, require=require
-                )
+                reply = await self.gateway.transport.arequest("POST", item.url[3:], item.body, require=require)
+                payload, host = reply.payload, reply.host
                 if decode is not None:
                     decode(payload, host)
                 else:
@@ -199,7 +197,7 @@ class _Job:
                 self.report.tokens += used
                 if self.budget is not None:
                     self.budget.add(str(item.body.get("model") or ""), usage)
-                self.out.write(success_record(item.custom_id, payload))
+                self.out.write(success_record(item.custom_id, payload, request_id=reply.request_id))
                 self.report.succeeded += 1
                 outcome = "ok"
                 return
@@ -215,14 +213,6 @@ class _Job:
         finally:
             self.limiter.release(outcome, retry_after=retry_after, tokens=(used - expected) if used else 0)
             self.bar.update(self.snapshot())
-
-
-def _throttle_observer(observe: Any) -> Any:
-    def observer(exc: E.ZZZError, delay: float) -> None:
-        if isinstance(exc, E.RateLimitError):
-            observe("throttled", retry_after=exc.retry_after)
-
-    return observer
 
 
 def _n_inputs(body: dict[str, Any]) -> int:
