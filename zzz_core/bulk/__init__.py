@@ -27,7 +27,9 @@ _EXPORTS: dict[str, str] = {
     "parse_item": "inputs",
     "scan": "inputs",
     "stable_id": "inputs",
+    "BulkOutcome": "results",
     "DoneIndex": "results",
+    "iter_outcomes": "results",
     "ResultsFile": "results",
     "error_record": "results",
     "load_index": "results",
@@ -61,5 +63,14 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .inputs import ENDPOINTS, BulkInputError, BulkItem, InputSummary, iter_items, parse_item, scan, stable_id
     from .limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
-    from .results import DoneIndex, ResultsFile, error_record, load_index, read_results, success_record
+    from .results import (
+        BulkOutcome,
+        DoneIndex,
+        iter_outcomes,
+        ResultsFile,
+        error_record,
+        load_index,
+        read_results,
+        success_record,
+    )
     from .runner import ACCOUNT_STOPS, BulkReport, arun_bulk, run_bulk

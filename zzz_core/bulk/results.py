@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "BulkOutcome",
     "DoneIndex",
+    "iter_outcomes",
     "ResultsFile",
     "error_record",
     "load_index",
@@ -302,3 +304,30 @@ class ResultsFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    """One recorded item: the gateway's answer (``body``) or the ``error`` record."""
+
+    custom_id: str
+    body: dict[str, Any] | None
+    error: dict[str, Any] | None
+    request_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def iter_outcomes(path: str | os.PathLike[str]) -> Iterator[BulkOutcome]:
+    """Every recorded item of a results file, in file order (the skins turn ``body`` into
+    their framework's messages)."""
+    for record in read_results(path):
+        custom_id = record.get("custom_id")
+        if not isinstance(custom_id, str):
+            continue
+        response = record.get("response") if isinstance(record.get("response"), dict) else {}
+        error = record.get("error") if isinstance(record.get("error"), dict) else None
+        body = response.get("body") if error is None and isinstance(response.get("body"), dict) else None
+        yield BulkOutcome(custom_id, body, error, response.get("request_id"))
