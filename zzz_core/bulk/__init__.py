@@ -66,9 +66,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .results import (
         BulkOutcome,
         DoneIndex,
-        iter_outcomes,
         ResultsFile,
         error_record,
+        iter_outcomes,
         load_index,
         read_results,
         success_record,
