@@ -23,7 +23,9 @@ from . import error_map
 from . import errors as E
 from .bulk.limiter import AsyncAdaptiveLimiter, throttle_observer
 from .config import ZZZConfig
-from .decode import (
+from .decode import (  # the balance decoders moved to decode.py; still importable from here
+    balance_from_credit_grants,  # noqa: F401
+    balance_from_subscription,  # noqa: F401
     parse_chat_response,
     parse_completion_response,
     parse_embedding_response,
