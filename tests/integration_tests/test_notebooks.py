@@ -36,7 +36,7 @@ socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
 """
 
 
-def test_the_seven_notebooks_are_there() -> None:
+def test_the_eight_notebooks_are_there() -> None:
     names = [p.stem for p in NOTEBOOKS]
     assert names == [
         "01_langchain_quickstart",
@@ -46,6 +46,7 @@ def test_the_seven_notebooks_are_there() -> None:
         "05_llamaindex_rag",
         "06_llamaindex_agent",
         "07_errors_retries_fallbacks",
+        "08_rerank_rag",
     ]
 
 
