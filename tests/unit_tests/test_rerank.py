@@ -118,7 +118,8 @@ def test_merge_keeps_one_order_across_batches_and_sums_usage():
 )  # fmt: skip
 def test_only_optional_routes_read_404_405_501_as_not_supported(status, body, url, cls):
     err = error_map.from_body(status, body, ErrorContext(host="h", url=url))
-    assert type(err) is cls and not err.retryable
+    assert isinstance(err, cls) and not err.retryable and err.status_code == status
+    assert isinstance(err, E.EndpointNotSupportedError) is (cls is E.EndpointNotSupportedError)
 
 
 def test_the_simulator_scores_the_answering_passage_highest_and_orders_ties_by_index():

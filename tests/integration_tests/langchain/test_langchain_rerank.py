@@ -128,7 +128,7 @@ def test_401_is_typed_with_all_three_parents(sim):
     with pytest.raises(lc.ModelAuthenticationError) as info:
         _rerank(sim).compress_documents(DOCS, QUESTION)
     exc = info.value
-    assert type(exc) is lz.AuthenticationError
+    assert isinstance(exc, lz.AuthenticationError)
     assert isinstance(exc, openai.AuthenticationError) and isinstance(exc, zzz_core.AuthenticationError)
     assert exc.attempts == 1 and sim.count("/rerank") == 1 and KEY not in str(exc)
 
