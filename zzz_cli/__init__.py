@@ -1,4 +1,4 @@
-"""The ``zzz`` command: ``models``, ``balance``, ``pricing``, ``chat``, ``doctor``, ``bulk``, ``simulator``.
+"""The ``zzz`` command: ``models``, ``balance``, ``pricing``, ``chat``, ``doctor``, ``bulk``, ``batch``, ``simulator``.
 
 Installed as the console script ``zzz`` (``zzz_cli:main``); ``python -m zzz_cli``
 does the same.  Standard library ``argparse`` only.  Errors are printed as one line
@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from ._batch import add_batch_parser
 from ._bulk import add_bulk_parser
 from ._commands import _UsageError, cmd_balance, cmd_chat, cmd_models, cmd_simulator, default_model
 from ._doctor import cmd_doctor
@@ -44,6 +45,7 @@ examples:
   zzz models                            # what the key can use, with capabilities
   zzz chat --model deepseek-reasoner "为什么天空是蓝色的?"
   zzz bulk chat questions.jsonl -o answers.jsonl --model deepseek-chat   # resumable
+  zzz batch submit questions.jsonl --model gpt-4o-mini   # the gateway's Batch API (智增增)
   zzz simulator --port 8000             # a fake gateway for your own tests
 
 Run `zzz COMMAND --help` for a command's options."""
@@ -168,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_doctor)
 
     add_bulk_parser(sub, common)
+    add_batch_parser(sub, common)
 
     p = sub.add_parser("simulator", formatter_class=fmt, help="run a fake gateway on a port, for your own tests",
                        description="Serve the gateway simulator of zzz_testing (python -m zzz_testing) until "
