@@ -8,7 +8,9 @@ subpackage is what sends thousands of them:
 - :mod:`~zzz_core.bulk.results`: the results file in the Batch API output format, written
   line by line, crash-safe, with a fast done-index for resuming;
 - :mod:`~zzz_core.bulk.limiter`: adaptive concurrency (AIMD, ``Retry-After``, rpm/tpm caps);
-- :mod:`~zzz_core.bulk.runner`: the runner itself, async with a sync wrapper.
+- :mod:`~zzz_core.bulk.runner`: the runner itself, async with a sync wrapper;
+- :mod:`~zzz_core.bulk.batch`: the gateway's own OpenAI Batch API (``Gateway.batches``), which
+  reads the same inputs and writes the same results (docs/batch.md).
 
 Names are imported lazily, like :mod:`zzz_core`'s.
 """
@@ -42,6 +44,9 @@ _EXPORTS: dict[str, str] = {
     "BulkReport": "runner",
     "arun_bulk": "runner",
     "run_bulk": "runner",
+    "BatchClient": "batch",
+    "BatchJob": "batch",
+    "BatchResults": "batch",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -61,6 +66,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .batch import BatchClient, BatchJob, BatchResults
     from .inputs import ENDPOINTS, BulkInputError, BulkItem, InputSummary, iter_items, parse_item, scan, stable_id
     from .limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
     from .results import (
