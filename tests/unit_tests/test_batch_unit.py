@@ -231,3 +231,14 @@ def test_simulated_routes_reject_what_openai_rejects() -> None:
     assert status == 400 and body["error"]["param"] == "completion_window"
     assert call(cfg, "GET", "/v1/batches/nope")[0] == 404
     assert call(cfg, "DELETE", "/v1/batches")[0] == 404
+
+
+def test_an_id_that_would_change_the_url_is_refused_before_sending() -> None:
+    from zzz_core import Gateway
+
+    batches = Gateway.from_settings(api_key="sk-test", base_url="http://127.0.0.1:9/v1", mirrors=[]).batches
+    for bad in ("../models", "b?x=1", "", "a b"):
+        with pytest.raises(E.InvalidInputError, match="not a batch or file id"):
+            batches.retrieve(bad)
+    with pytest.raises(E.InvalidInputError):
+        batches.content("file/../x")

@@ -170,10 +170,10 @@ class BatchClient:
 
     def content(self, file_id: str) -> bytes:
         """A file's content (``GET /v1/files/{id}/content``)."""
-        return self.transport.request_bytes(f"/files/{file_id}/content")[0]
+        return self.transport.request_bytes(f"/files/{_safe_id(file_id)}/content")[0]
 
     async def acontent(self, file_id: str) -> bytes:
-        return (await self.transport.arequest_bytes(f"/files/{file_id}/content"))[0]
+        return (await self.transport.arequest_bytes(f"/files/{_safe_id(file_id)}/content"))[0]
 
     # ------------------------------------------------------------ batches
     def create(
@@ -237,20 +237,20 @@ class BatchClient:
         return await self.acreate(file_id, endpoint, metadata=metadata)
 
     def retrieve(self, batch_id: str) -> BatchJob:
-        payload, _ = self.transport.request_json("GET", f"/batches/{batch_id}")
+        payload, _ = self.transport.request_json("GET", f"/batches/{_safe_id(batch_id)}")
         return _job(payload)
 
     async def aretrieve(self, batch_id: str) -> BatchJob:
-        payload, _ = await self.transport.arequest_json("GET", f"/batches/{batch_id}")
+        payload, _ = await self.transport.arequest_json("GET", f"/batches/{_safe_id(batch_id)}")
         return _job(payload)
 
     def cancel(self, batch_id: str) -> BatchJob:
         """Ask the gateway to stop the job; lines already answered are kept (see :meth:`fetch`)."""
-        payload, _ = self.transport.request_json("POST", f"/batches/{batch_id}/cancel", {})
+        payload, _ = self.transport.request_json("POST", f"/batches/{_safe_id(batch_id)}/cancel", {})
         return _job(payload)
 
     async def acancel(self, batch_id: str) -> BatchJob:
-        payload, _ = await self.transport.arequest_json("POST", f"/batches/{batch_id}/cancel", {})
+        payload, _ = await self.transport.arequest_json("POST", f"/batches/{_safe_id(batch_id)}/cancel", {})
         return _job(payload)
 
     def list(self, *, limit: int = 20, after: str | None = None) -> list[BatchJob]:
@@ -388,7 +388,14 @@ def _maybe_created(exc: E.ZZZError) -> E.ZZZError:
 
 
 def _list_path(limit: int, after: str | None) -> str:
-    return f"/batches?limit={int(limit)}" + (f"&after={after}" if after else "")
+    return f"/batches?limit={int(limit)}" + (f"&after={_safe_id(after)}" if after else "")
+
+
+def _safe_id(value: str) -> str:
+    """An id as the gateway gave it; one that would change the URL's path or query is refused."""
+    if not isinstance(value, str) or not value or any(c in value for c in "/?#&% \t\r\n"):
+        raise E.InvalidInputError(f"not a batch or file id: {value!r}")
+    return value
 
 
 def _next_wait(job: BatchJob, delays: Iterator[float], deadline: float | None, url: str) -> float | None:
@@ -409,9 +416,7 @@ def _next_wait(job: BatchJob, delays: Iterator[float], deadline: float | None, u
 def _fetchable(job: BatchJob, url: str) -> BatchJob:
     if job.status in ("completed", "expired", "cancelled"):
         return job
-    if job.status == "failed":
-        raise _job_error(job, url)
-    raise _job_error(job, url)
+    raise _job_error(job, url)  # failed validation, or still running
 
 
 def _job_error(job: BatchJob, url: str, when: str = "") -> E.BatchJobError:
