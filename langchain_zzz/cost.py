@@ -39,6 +39,7 @@ from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
 from zzz_core.pricing import Budget, CallCost, Prices, find_price
+from zzz_core.pricing.budget import BudgetTotals
 
 from . import _error_boundary
 
@@ -50,7 +51,7 @@ _CURRENT: ContextVar[ZZZCostCallbackHandler | None] = ContextVar("langchain_zzz_
 _UNSET: Any = object()
 
 
-class ZZZCostCallbackHandler(BaseCallbackHandler):
+class ZZZCostCallbackHandler(BudgetTotals, BaseCallbackHandler):
     """Counts the cost and tokens of the LLM and embedding calls of a run; optionally a budget.
 
     Usually obtained from :func:`zzz_cost`; it can also be passed as a callback
@@ -78,39 +79,6 @@ class ZZZCostCallbackHandler(BaseCallbackHandler):
 
     def __repr__(self) -> str:
         return f"ZZZCostCallbackHandler({self.budget!r})"
-
-    # -- the run's totals ---------------------------------------------------
-
-    @property
-    def total_cost(self) -> float | None:
-        """The cost of the priced calls, when they share one currency (``None`` when currencies mix)."""
-        return self.budget.total_cost
-
-    @property
-    def currency(self) -> str | None:
-        return self.budget.currency
-
-    @property
-    def by_model(self) -> dict[str, dict[str, Any]]:
-        """Per model: calls, input/output/total/cached/reasoning tokens, cost and currency."""
-        return self.budget.by_model
-
-    @property
-    def by_currency(self) -> dict[str, float]:
-        return self.budget.by_currency
-
-    @property
-    def total_tokens(self) -> int:
-        return self.budget.total_tokens
-
-    @property
-    def calls(self) -> int:
-        return self.budget.calls
-
-    @property
-    def spent(self) -> float:
-        """What counts against ``max_cost``."""
-        return self.budget.spent
 
     # -- budget and counting (also used by ZZZEmbeddings) -------------------
 
@@ -210,12 +178,11 @@ def zzz_cost(
 ) -> Iterator[ZZZCostCallbackHandler]:
     """Count what the LangChain calls made inside the block cost; stop them at ``max_cost``.
 
-    Args:
-        max_cost: Once this much is spent, a call about to start raises
-            :class:`langchain_zzz.errors.BudgetExceededError` before anything is sent.
-            Calls already in flight complete and are counted.  ``None``: count only.
-        currency: The budget's currency (default: that of the first priced call).
-        prices: Price overrides for this block (they win over the models' own).
+    ``max_cost``, ``currency`` and ``prices`` are those of :class:`zzz_core.pricing.Budget`;
+    once ``max_cost`` is spent, a call about to start raises
+    :class:`langchain_zzz.errors.BudgetExceededError` (a LangChain ``ModelError``) before
+    anything is sent, and calls already in flight complete and are counted.  ``prices``
+    win over the models' own within the block.
 
     Yields:
         The :class:`ZZZCostCallbackHandler`: ``total_cost``, ``currency``, ``by_model``,

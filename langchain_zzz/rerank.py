@@ -27,6 +27,7 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
+from zzz_core.integration import rerank_options
 from zzz_core.pricing import apriced, priced
 from zzz_core.types import RerankResult
 
@@ -108,12 +109,7 @@ class ZZZRerank(GatewaySettings, BaseDocumentCompressor):
         return _ranked(documents, await self.arerank([d.page_content for d in documents], query))
 
     def _options(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "top_n": self.top_n,
-            "max_documents": self.max_documents,
-            "extra_body": self.model_kwargs or None,
-        }
+        return rerank_options(self, self.model_kwargs)
 
 
 def _ranked(documents: Sequence[Document], result: RerankResult) -> list[Document]:

@@ -37,6 +37,7 @@ from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 
 from zzz_core.pricing import Budget, CallCost, Prices, find_price
+from zzz_core.pricing.budget import BudgetTotals
 from zzz_core.types import Usage
 
 __all__ = ["ZZZCallCostEvent", "ZZZCostEventHandler", "ZZZCostRun", "check_budget", "record_call", "zzz_cost"]
@@ -65,7 +66,7 @@ class ZZZCallCostEvent(BaseEvent):
         return "ZZZCallCostEvent"
 
 
-class ZZZCostRun:
+class ZZZCostRun(BudgetTotals):
     """The totals of one ``zzz_cost()`` block (and its budget)."""
 
     def __init__(self, budget: Budget) -> None:
@@ -74,35 +75,6 @@ class ZZZCostRun:
 
     def __repr__(self) -> str:
         return f"ZZZCostRun({self.budget!r})"
-
-    @property
-    def total_cost(self) -> float | None:
-        """The cost of the priced calls when they share one currency (``None`` when currencies mix)."""
-        return self.budget.total_cost
-
-    @property
-    def currency(self) -> str | None:
-        return self.budget.currency
-
-    @property
-    def by_model(self) -> dict[str, dict[str, Any]]:
-        return self.budget.by_model
-
-    @property
-    def by_currency(self) -> dict[str, float]:
-        return self.budget.by_currency
-
-    @property
-    def total_tokens(self) -> int:
-        return self.budget.total_tokens
-
-    @property
-    def calls(self) -> int:
-        return self.budget.calls
-
-    @property
-    def spent(self) -> float:
-        return self.budget.spent
 
 
 class ZZZCostEventHandler(BaseEventHandler):
@@ -170,11 +142,9 @@ def zzz_cost(
 ) -> Iterator[ZZZCostRun]:
     """Count what the llamaindex_zzz calls made inside the block cost; stop them at ``max_cost``.
 
-    Args:
-        max_cost: Once this much is spent, a call about to start raises
-            :class:`zzz_core.BudgetExceededError` before anything is sent.  ``None``: count only.
-        currency: The budget's currency (default: that of the first priced call).
-        prices: Price overrides for this block (they win over the models' own).
+    The arguments are :class:`zzz_core.pricing.Budget`'s (a ``max_cost`` of ``None`` only
+    counts); once ``max_cost`` is spent, a call about to start raises
+    :class:`zzz_core.BudgetExceededError` before anything is sent.
 
     Yields:
         A :class:`ZZZCostRun`: ``total_cost``, ``currency``, ``by_model``, ``total_tokens``,

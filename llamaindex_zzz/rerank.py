@@ -68,12 +68,7 @@ class ZZZRerank(ConnectionLifecycle, GatewayFields, BaseNodePostprocessor):
         return "ZZZRerank"
 
     def _options(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "top_n": self.top_n,
-            "max_documents": self.max_documents,
-            "extra_body": self.additional_kwargs or None,
-        }
+        return integration.rerank_options(self, self.additional_kwargs)
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None

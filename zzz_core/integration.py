@@ -16,7 +16,9 @@ types lives here, so the two cannot drift apart:
   :data:`COMPLETION_CALL_PARAMS`); the rest go into the body as they are;
 * function and schema names the gateway accepts (:func:`safe_function_name`);
 * the model profile of an instance, looked up again only when its model or
-  overrides change (:class:`ProfileCache`).
+  overrides change (:class:`ProfileCache`);
+* a rerank model's fields as :meth:`Gateway.rerank <zzz_core.gateway.Gateway.rerank>`'s
+  arguments (:func:`rerank_options`).
 
 It imports neither framework; ``openai`` is loaded only by :func:`connect`.
 """
@@ -45,6 +47,7 @@ __all__ = [
     "connect",
     "key_free_state",
     "rename_deprecated_fields",
+    "rerank_options",
     "resolve_config",
     "safe_function_name",
     "warn_deprecated_name",
@@ -196,3 +199,17 @@ class ProfileCache:
             self._profile = get_profile(model, overrides)
             self._key = key
         return self._profile
+
+
+def rerank_options(settings: Any, extra_body: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The keyword arguments of ``Gateway.rerank``/``arerank`` from a skin's rerank object.
+
+    ``settings`` carries ``model``, ``top_n`` and ``max_documents`` as fields; ``extra_body``
+    is the skin's own name for extra body fields (``model_kwargs``, ``additional_kwargs``).
+    """
+    return {
+        "model": settings.model,
+        "top_n": settings.top_n,
+        "max_documents": settings.max_documents,
+        "extra_body": dict(extra_body) if extra_body else None,
+    }

@@ -27,7 +27,7 @@ from ..types import Usage
 from .cost import CallCost
 from .sources import Prices, as_usage, price_call, warn_once
 
-__all__ = ["Budget"]
+__all__ = ["Budget", "BudgetTotals"]
 
 _UNSET: Any = object()
 
@@ -176,3 +176,44 @@ def _empty() -> dict[str, Any]:
         "calls": 0, "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cached_tokens": 0,
         "reasoning_tokens": 0, "cost": 0.0, "currency": None, "unpriced_calls": 0,
     }  # fmt: skip
+
+
+class BudgetTotals:
+    """Mixin: a run's totals read from the :class:`Budget` the object holds as ``budget``.
+
+    The skins' ``zzz_cost()`` objects (LangChain's callback handler, LlamaIndex's run)
+    show the same totals under the same names through it.
+    """
+
+    budget: Budget
+
+    @property
+    def total_cost(self) -> float | None:
+        """The cost of the priced calls, when they share one currency (``None`` when currencies mix)."""
+        return self.budget.total_cost
+
+    @property
+    def currency(self) -> str | None:
+        return self.budget.currency
+
+    @property
+    def by_model(self) -> dict[str, dict[str, Any]]:
+        """Per model: calls, input/output/total/cached/reasoning tokens, cost and currency."""
+        return self.budget.by_model
+
+    @property
+    def by_currency(self) -> dict[str, float]:
+        return self.budget.by_currency
+
+    @property
+    def total_tokens(self) -> int:
+        return self.budget.total_tokens
+
+    @property
+    def calls(self) -> int:
+        return self.budget.calls
+
+    @property
+    def spent(self) -> float:
+        """What counts against ``max_cost``."""
+        return self.budget.spent
