@@ -10,7 +10,7 @@ Built on LlamaIndex's instrumentation::
         await FunctionAgent(tools=tools, llm=llm).run("...")               # chat with tools
     run.total_cost, run.currency, run.by_model, run.total_tokens
 
-Every call of ``llamaindex_zzz.ZZZ`` and ``ZZZEmbedding`` dispatches a
+Every call of ``llamaindex_zzz.ZZZ``, ``ZZZEmbedding`` and ``ZZZRerank`` dispatches a
 :class:`ZZZCallCostEvent` (model, usage, cost) through LlamaIndex's dispatcher, so any
 event handler (Arize, Langfuse, your own) sees it.  A ``zzz_cost()`` block marks the work
 it runs with an instrument tag (LlamaIndex's own context variable, which its workflows
@@ -55,7 +55,7 @@ class ZZZCallCostEvent(BaseEvent):
 
     model: str
     kind: str
-    """``"llm"`` or ``"embedding"``."""
+    """``"llm"``, ``"embedding"`` or ``"rerank"``."""
     usage: dict[str, Any] | None = None
     """``prompt_tokens``, ``completion_tokens``, ``total_tokens``, ``cached_tokens``, ``reasoning_tokens``."""
     cost: dict[str, Any] | None = None

@@ -14,6 +14,8 @@ nodes returns them all, reordered; no nodes returns ``[]`` without sending.
 The text ranked is ``node.get_content(metadata_mode=MetadataMode.EMBED)``, what
 the embedding model saw.  A node without text (an image node, say) is refused
 with an error naming it, rather than dropped or ranked on its metadata alone.
+Inside ``llamaindex_zzz.zzz_cost()`` each call counts in the block's totals and budget
+(a ``ZZZCallCostEvent`` of kind ``"rerank"``), priced where a price is known.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
 from zzz_core import InvalidInputError, ZZZConfig, integration
 from zzz_core.lifecycle import ConnectionLifecycle
+from zzz_core.pricing import apriced, priced
 from zzz_core.types import RerankResult
 
 from ._config import GatewayFields, connect
+from .cost import check_budget, record_call
 
 __all__ = ["ZZZRerank"]
 
@@ -76,8 +80,12 @@ class ZZZRerank(ConnectionLifecycle, GatewayFields, BaseNodePostprocessor):
         if not nodes:
             return []
         query, texts = _inputs(nodes, query_bundle)
+        check_budget()
         dispatcher.event(self._start(query_bundle, nodes))
-        ranked = _ranked(nodes, self._gateway.rerank(query, texts, **self._options()))
+        result = self._gateway.rerank(query, texts, **self._options())
+        priced(result, self.model, gateway=self._gateway, prices=self.prices)
+        record_call(self.model, "rerank", result.usage, result.cost)
+        ranked = _ranked(nodes, result)
         dispatcher.event(ReRankEndEvent(nodes=ranked))
         return ranked
 
@@ -87,8 +95,11 @@ class ZZZRerank(ConnectionLifecycle, GatewayFields, BaseNodePostprocessor):
         if not nodes:
             return []
         query, texts = _inputs(nodes, query_bundle)
+        check_budget()
         dispatcher.event(self._start(query_bundle, nodes))
         result = await self._gateway.arerank(query, texts, concurrency=self.max_concurrency, **self._options())
+        await apriced(result, self.model, gateway=self._gateway, prices=self.prices)
+        record_call(self.model, "rerank", result.usage, result.cost)
         ranked = _ranked(nodes, result)
         dispatcher.event(ReRankEndEvent(nodes=ranked))
         return ranked

@@ -178,3 +178,32 @@ async def test_async_query_engine_with_the_reranker(sim, index, make_llm):
     engine = index.as_query_engine(llm=make_llm(), similarity_top_k=4, node_postprocessors=[_rerank(sim, top_n=1)])
     response = await engine.aquery(QUESTION)
     assert response.source_nodes[0].metadata["source"] == "eruption" and "1707" in str(response)
+
+
+# ----------------------------------------------------------------------------- cost
+PRICES = {"bge-reranker-*": {"input": 0.5, "output": 0.0, "currency": "CNY"}}
+
+
+async def test_rerank_calls_count_in_zzz_cost_totals_where_a_price_exists(sim):
+    from llamaindex_zzz import zzz_cost
+
+    reranker = _rerank(sim, top_n=1, prices=PRICES)
+    with zzz_cost() as run:
+        reranker.postprocess_nodes(_nodes(), query_str=QUESTION)
+        await reranker.apostprocess_nodes(_nodes(), query_str=QUESTION)
+        reranker.postprocess_nodes([], query_str=QUESTION)  # nothing sent, nothing counted
+    assert run.calls == 2 and run.by_model["bge-reranker-v2-m3"]["calls"] == 2 and run.currency == "CNY"
+    tokens = run.by_model["bge-reranker-v2-m3"]["input_tokens"]
+    assert tokens > 0 and run.total_cost == pytest.approx(tokens * 0.5e-6)
+
+
+def test_a_spent_budget_stops_the_rerank_before_sending(sim):
+    from llamaindex_zzz import zzz_cost
+    from zzz_core import BudgetExceededError
+
+    reranker = _rerank(sim, prices=PRICES)
+    with zzz_cost(max_cost=1e-9):
+        reranker.postprocess_nodes(_nodes(), query_str=QUESTION)
+        with pytest.raises(BudgetExceededError):
+            reranker.postprocess_nodes(_nodes(), query_str=QUESTION)
+    assert sim.count("/rerank") == 1
