@@ -36,7 +36,7 @@ socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
 """
 
 
-def test_the_eight_notebooks_are_there() -> None:
+def test_the_notebooks_are_there() -> None:
     names = [p.stem for p in NOTEBOOKS]
     assert names == [
         "01_langchain_quickstart",
@@ -47,6 +47,7 @@ def test_the_eight_notebooks_are_there() -> None:
         "06_llamaindex_agent",
         "07_errors_retries_fallbacks",
         "08_rerank_rag",
+        "09_costs_and_budgets",
     ]
 
 

@@ -191,6 +191,12 @@ def test_budget_does_not_mix_currencies():
     assert b.spent == pytest.approx(1000 * 0.15e-6 + 1000 * 0.6e-6)
     assert b.total_cost is None and set(b.by_currency) == {"USD", "CNY"}
     assert any("not counted against max_cost" in str(w.message) for w in caught)
+    counting = Budget()  # no limit at stake: both currencies counted, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PricingWarning)
+        counting.add("gpt-4o-mini", u(1000, 1000))
+        counting.add("deepseek-chat", u(1000, 1000))
+    assert counting.by_currency == {"USD": pytest.approx(0.00075), "CNY": pytest.approx(0.005)}
 
 
 def test_budget_counts_unpriced_calls_in_tokens_only():

@@ -140,6 +140,8 @@ class Budget:
             if cost.currency == self.currency:
                 self.spent += cost.amount
                 return cost
+            if self.max_cost is None:
+                return cost  # counting only: by_currency has it, and no limit is at stake
         warn_once(
             f"budget-currency:{id(self)}:{cost.currency}",
             f"{model} is priced in {cost.currency} but this run counts {self.currency}; its cost is not counted "
