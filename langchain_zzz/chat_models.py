@@ -26,6 +26,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from zzz_core import ModelProfile as ZZZProfile
 from zzz_core import build_chat_request, get_profile, normalize_tool_choice
 from zzz_core.integration import CHAT_CALL_PARAMS, ProfileCache
+from zzz_core.negotiation import without_disabled
 from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
@@ -90,6 +91,10 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     include_response_headers: bool = False
     """Put the response's headers (lower-cased, no cookies) in ``response_metadata["headers"]``.
     The gateway's request id is always in ``response_metadata["request_id"]`` when it sent one."""
+    disabled_params: dict[str, Any] | None = None
+    """Parameters never to send (ChatOpenAI's setting): ``{"parallel_tool_calls": None}`` never sends it,
+    ``{"temperature": [0.7]}`` leaves out only those values. A parameter the gateway rejects is also learned
+    by itself after one failed call (``zzz_core.negotiation``)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Body fields sent as they are (unknown constructor arguments land here)."""
     extra_body: dict[str, Any] | None = None
@@ -169,7 +174,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
             model, to_openai_messages(messages), profile=profile, stream=stream, stream_usage=stream_usage,
             extra_body=extra or None, **params,
         )  # fmt: skip
-        return body, model
+        return without_disabled(body, self.disabled_params), model
 
     def _generate(
         self,

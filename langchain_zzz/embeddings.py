@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import build_embedding_request
 from zzz_core.integration import ProfileCache
+from zzz_core.negotiation import without_disabled
 from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
@@ -51,6 +52,10 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
     """Requests in flight at once in ``aembed_documents``."""
     encoding_format: str | None = None
     """``"float"`` or ``"base64"`` (decoded for you); None asks for base64, reading floats if the gateway ignores it."""
+    disabled_params: dict[str, Any] | None = None
+    """Parameters never to send (ChatOpenAI's setting): ``{"parallel_tool_calls": None}`` never sends it,
+    ``{"temperature": [0.7]}`` leaves out only those values. A parameter the gateway rejects is also learned
+    by itself after one failed call (``zzz_core.negotiation``)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Body fields sent as they are (unknown constructor arguments land here)."""
     extra_body: dict[str, Any] | None = None
@@ -65,10 +70,11 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
 
     def _body(self, texts: list[str]) -> dict[str, Any]:
         extra = {**self.model_kwargs, **(self.extra_body or {})}
-        return build_embedding_request(
+        body = build_embedding_request(
             self.model, texts, profile=self._profiles.get(self.model), dimensions=self.dimensions,
             encoding_format=self.encoding_format, extra_body=extra or None,
         )  # fmt: skip
+        return without_disabled(body, self.disabled_params)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed ``texts`` in order (``[]`` for no texts).

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import CompletionChunk, CompletionResult, build_completion_request, get_profile
 from zzz_core.integration import COMPLETION_CALL_PARAMS, ProfileCache
+from zzz_core.negotiation import without_disabled
 from zzz_core.pricing import apriced, priced
 
 from . import _error_boundary
@@ -81,6 +82,10 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
     ``generation_info``); the gateway's ``request_id`` is always there when it sent one."""
     batch_size: int = 20
     """Prompts per request."""
+    disabled_params: dict[str, Any] | None = None
+    """Parameters never to send (ChatOpenAI's setting): ``{"parallel_tool_calls": None}`` never sends it,
+    ``{"temperature": [0.7]}`` leaves out only those values. A parameter the gateway rejects is also learned
+    by itself after one failed call (``zzz_core.negotiation``)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     extra_body: dict[str, Any] | None = None
 
@@ -123,7 +128,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
             model, prompt, profile=profile, stream=stream, stream_usage=stream_usage, extra_body=extra or None,
             **params,
         )  # fmt: skip
-        return body, model
+        return without_disabled(body, self.disabled_params), model
 
     def _batches(self, prompts: list[str]) -> Iterator[list[str]]:
         for start in range(0, len(prompts), self.batch_size):

@@ -21,6 +21,7 @@ from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, mod
 
 from zzz_core import ZZZConfig, build_embedding_request, integration
 from zzz_core.lifecycle import ConnectionLifecycle
+from zzz_core.negotiation import without_disabled
 from zzz_core.pricing import apriced, priced
 
 from ._config import GatewayFields, connect
@@ -47,6 +48,11 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     dimensions: int | None = Field(default=None, gt=0, description="Output size, for models that can shorten vectors.")
     max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, gt=0, description="Async requests in flight at once.")
     additional_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra body fields of every request.")
+    disabled_params: dict[str, Any] | None = Field(
+        default=None,
+        description="Parameters never to send: {'parallel_tool_calls': None}; {'temperature': [0.7]} only those "
+        "values. One the gateway rejects is also learned after one failed call (zzz_core.negotiation).",
+    )
 
     _config: ZZZConfig = PrivateAttr()
     _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction
@@ -81,9 +87,10 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
         return "ZZZEmbedding"
 
     def _body(self, texts: list[str]) -> dict[str, Any]:
-        return build_embedding_request(
+        body = build_embedding_request(
             self.model_name, texts, dimensions=self.dimensions, extra_body=self.additional_kwargs or None
         )
+        return without_disabled(body, self.disabled_params)
 
     def _gate(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()

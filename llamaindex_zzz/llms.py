@@ -45,6 +45,7 @@ from llama_index.core.llms.llm import ToolSelection
 
 from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, integration
 from zzz_core.lifecycle import ConnectionLifecycle
+from zzz_core.negotiation import without_disabled
 from zzz_core.pricing import apriced, priced
 
 from . import _messages as M
@@ -96,6 +97,11 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Merged into every request; unknown keys and extra_body go into the body."
+    )
+    disabled_params: dict[str, Any] | None = Field(
+        default=None,
+        description="Parameters never to send: {'parallel_tool_calls': None}; {'temperature': [0.7]} only those "
+        "values. One the gateway rejects is also learned after one failed call (zzz_core.negotiation).",
     )
     context_window: int | None = Field(default=None, gt=0, description="Override the profile's context window.")
     num_output: int | None = Field(default=None, gt=0, description="Override the tokens reserved for the answer.")
@@ -180,7 +186,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
             "max_tokens": self.max_tokens,
             "reasoning_effort": self.reasoning_effort,
         }
-        return build_chat_request(
+        body = build_chat_request(
             self.model,
             M.to_openai_messages(M.check_messages(messages)),
             profile=self.profile,
@@ -188,13 +194,15 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
             **{**base, **params},
             extra_body=extra or None,
         )
+        return without_disabled(body, self.disabled_params)
 
     def _completion_body(self, prompt: str, stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
         params, extra = self._split_kwargs(kwargs, integration.COMPLETION_CALL_PARAMS)
         base = {"temperature": self.temperature, "max_tokens": self.max_tokens}
-        return build_completion_request(
+        body = build_completion_request(
             self.model, prompt, profile=self.profile, stream=stream, **{**base, **params}, extra_body=extra or None
         )
+        return without_disabled(body, self.disabled_params)
 
     # ------------------------------------------------------------------- cost
     def _counted(self, result: Any, body: dict[str, Any]) -> Any:

@@ -81,6 +81,10 @@ CODE_TABLE: dict[str, type[E.ZZZError]] = {
     "invalid_request_error": E.InvalidRequestError,
     "invalid_request": E.InvalidRequestError,
     "invalid_parameter": E.InvalidRequestError,
+    # OpenAI's (and new-api's) "this parameter": negotiated first, see zzz_core.negotiation
+    "unsupported_parameter": E.InvalidRequestError,
+    "unsupported_value": E.InvalidRequestError,
+    "unknown_parameter": E.InvalidRequestError,
 }
 
 # 2. Message texts (regex, searched in the lower-cased msg) -> class.  Order matters:
@@ -318,9 +322,9 @@ def rejects_parameter(exc: E.ZZZError, name: str) -> bool:
     """Whether ``exc`` is the gateway refusing the request because of the parameter ``name``.
 
     True for an :class:`~zzz_core.errors.InvalidRequestError` (or subclass) whose message
-    or body excerpt names the parameter (:data:`PARAMETER_WORDS`).  Callers use it only
-    for a parameter they added of their own accord and can drop, sending again without
-    it: embeddings ask for ``encoding_format="base64"`` and fall back to floats.
+    or body excerpt names the parameter (:data:`PARAMETER_WORDS`).  :mod:`zzz_core.negotiation`
+    uses it for the parameters relays name by another word (embeddings ask for
+    ``encoding_format="base64"`` and fall back to floats when it is refused).
     """
     if not isinstance(exc, E.InvalidRequestError):
         return False

@@ -75,8 +75,6 @@ class Gateway:
     def __init__(self, config: ZZZConfig) -> None:
         self.config = config
         self.transport = Transport(config)
-        self._base64_ok = True
-        """Ask embeddings for base64 until this gateway rejects ``encoding_format``."""
 
     @classmethod
     def for_config(cls, config: ZZZConfig) -> Gateway:
@@ -144,16 +142,7 @@ class Gateway:
         for start in range(0, len(texts), batch_size):
             batch = texts[start : start + batch_size]
             try:
-                try:
-                    reply = self.transport.request(
-                        "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
-                    )
-                except E.InvalidRequestError as exc:
-                    if not self._base64_refused(body, exc):
-                        raise
-                    reply = self.transport.request(
-                        "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
-                    )
+                reply = self.transport.request("POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data")
                 parts.append(_embedding(reply, len(batch), self.transport))
             except E.ZZZError as exc:
                 raise _not_embedded(exc, start, len(texts), parts) from None
@@ -184,16 +173,9 @@ class Gateway:
             await limiter.acquire()
             outcome, retry_after = "error", None
             try:
-                try:
-                    reply = await self.transport.arequest(
-                        "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
-                    )
-                except E.InvalidRequestError as exc:
-                    if not self._base64_refused(body, exc):
-                        raise
-                    reply = await self.transport.arequest(
-                        "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
-                    )
+                reply = await self.transport.arequest(
+                    "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
+                )
                 outcome = "ok"
             except E.RateLimitError as exc:
                 outcome, retry_after = "throttled", exc.retry_after
@@ -216,21 +198,14 @@ class Gateway:
             raise _not_embedded(exc, failed, len(texts), done) from None
         return _merge_embeddings(list(parts))
 
-    def _embed_body(self, body: dict[str, Any], batch: list[str]) -> dict[str, Any]:
+    @staticmethod
+    def _embed_body(body: dict[str, Any], batch: list[str]) -> dict[str, Any]:
         # base64 is a quarter of the bytes of a float list and much cheaper to decode;
-        # a gateway that ignores it answers floats, which the decoder reads as well.
-        if "encoding_format" in body or not self._base64_ok:
+        # a gateway that ignores it answers floats, which the decoder reads as well, and
+        # one that rejects it is not asked again (zzz_core.negotiation learns to leave it out).
+        if "encoding_format" in body:
             return {**body, "input": batch}
         return {**body, "input": batch, "encoding_format": "base64"}
-
-    def _base64_refused(self, body: dict[str, Any], exc: E.ZZZError) -> bool:
-        """After a 400: was it our ``encoding_format``? Then stop asking for base64."""
-        if "encoding_format" in body or not self._base64_ok:
-            return False
-        if not error_map.rejects_parameter(exc, "encoding_format"):
-            return False
-        self._base64_ok = False
-        return True
 
     # -- rerank --------------------------------------------------------------
 

@@ -124,6 +124,8 @@ class Attempts:
     after the gateway acted, so it is raised, and never failed over."""
     count: int = 0
     retries: int = 0
+    adjustments: int = 0
+    """Sends made again with a parameter adjusted (:mod:`zzz_core.negotiation`): attempts, not retries."""
     tried: list[str] = field(default_factory=list)
     _queue: list[str] = field(default_factory=list)
 
@@ -151,6 +153,15 @@ class Attempts:
         self.retries += 1
         self._queue = self.health.order()
         return Decision(self._send(self._queue.pop(0)), backoff_delay(self.retries, retry_after))
+
+    def resend(self, host: str) -> str:
+        """Send again to ``host`` at once, the request adjusted after a parameter rejection.
+
+        It counts as an attempt (``attempts`` on a final error says so) but not as a retry:
+        the gateway rejected the parameter, not the call, so ``max_retries=0`` still allows it.
+        """
+        self.adjustments += 1
+        return self._send(host)
 
     def _send(self, host: str) -> str:
         self.count += 1

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import openai
 
-from . import _compat, error_map
+from . import _compat, error_map, negotiation
 from . import errors as E
 from .clients import ClientPool
 from .config import ZZZConfig
@@ -188,8 +188,9 @@ class Transport:
         while True:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
+            sent = negotiation.prepare(body, host_of(host)) if isinstance(body, dict) else body
             try:
-                response = self._send(method, _site_root(host) if at_root else host, path, body, ctx, files)
+                response = self._send(method, _site_root(host) if at_root else host, path, sent, ctx, files)
                 ctx.headers = response.headers  # an HTTP-200 error envelope carries the request id too
                 try:
                     data = response.read()
@@ -207,6 +208,8 @@ class Transport:
             if failure is None:
                 attempts.succeeded(host)
                 return Reply(payload, host_of(host), self._safe_headers(response.headers))
+            if self._renegotiated(failure, sent, host, attempts):
+                continue  # the same host, the parameter adjusted: an attempt, not a retry
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
             # the request, Authorization header included.
@@ -233,8 +236,9 @@ class Transport:
         while True:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
+            sent = negotiation.prepare(body, host_of(host)) if isinstance(body, dict) else body
             try:
-                response = await self._asend(method, _site_root(host) if at_root else host, path, body, ctx, files)
+                response = await self._asend(method, _site_root(host) if at_root else host, path, sent, ctx, files)
                 ctx.headers = response.headers
                 try:
                     data = await response.aread()
@@ -252,6 +256,8 @@ class Transport:
             if failure is None:
                 attempts.succeeded(host)
                 return Reply(payload, host_of(host), self._safe_headers(response.headers))
+            if self._renegotiated(failure, sent, host, attempts):
+                continue  # the same host, the parameter adjusted: an attempt, not a retry
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
             # the request, Authorization header included.
@@ -281,8 +287,9 @@ class Transport:
         while True:
             ctx = self._ctx(host, path, "POST")
             sink = make_sink(ctx.host or "")
+            sent = negotiation.prepare(body, host_of(host))
             try:
-                response = self._send("POST", host, path, body, ctx)
+                response = self._send("POST", host, path, sent, ctx)
                 self._answered(response, ctx, on_headers)
                 try:
                     if not _is_event_stream(response):
@@ -312,6 +319,8 @@ class Transport:
                 finally:
                     response.close()
             except E.ZZZError as exc:
+                if not sink.delivered and self._renegotiated(exc, sent, host, attempts):
+                    continue
                 decision = self._after_stream_failure(exc, sink, attempts)
                 time.sleep(decision.delay)
                 host = decision.host
@@ -332,8 +341,9 @@ class Transport:
         while True:
             ctx = self._ctx(host, path, "POST")
             sink = make_sink(ctx.host or "")
+            sent = negotiation.prepare(body, host_of(host))
             try:
-                response = await self._asend("POST", host, path, body, ctx)
+                response = await self._asend("POST", host, path, sent, ctx)
                 self._answered(response, ctx, on_headers)
                 try:
                     if not _is_event_stream(response):
@@ -367,6 +377,8 @@ class Transport:
                 finally:
                     await response.aclose()
             except E.ZZZError as exc:
+                if not sink.delivered and self._renegotiated(exc, sent, host, attempts):
+                    continue
                 decision = self._after_stream_failure(exc, sink, attempts)
                 await asyncio.sleep(decision.delay)
                 host = decision.host
@@ -375,6 +387,20 @@ class Transport:
             return
 
     # -- shared per-event logic (pure, used by both loops) -------------------
+
+    @staticmethod
+    def _renegotiated(failure: E.ZZZError, sent: Any, host: str, attempts: Attempts) -> bool:
+        """After a parameter rejection that an adjustment fixes: learn it and count the resend.
+
+        :mod:`zzz_core.negotiation` decides whether it was one; the next pass of the loop
+        sends the adjusted body (``negotiation.prepare``) to the same host.
+        """
+        if not isinstance(sent, dict) or attempts.adjustments >= negotiation.MAX_ADJUSTMENTS:
+            return False
+        if not negotiation.learn(failure, sent, host_of(host)):
+            return False
+        attempts.resend(host)
+        return True
 
     def _safe_headers(self, headers: Any) -> dict[str, str]:
         return safe_headers(headers, lambda value: error_map.redact(value, self._secrets))

@@ -188,6 +188,13 @@ def json_object(question: str, context: list[str], answer: str) -> dict[str, Any
     Each key gets the context sentence sharing a word with the key name, else the next
     context sentence relevant to the question, else a phrase built on the question.
     """
+    for text in context:  # a schema given in a system message (zzz_core.negotiation's JSON-mode fallback)
+        _, found, rest = text.partition("matching this JSON schema: ")
+        if found:
+            try:
+                return answers.synthesize(json.loads(rest), question)
+            except ValueError:
+                break
     keys = json_keys(question)
     if not keys:
         return {"answer": answer}

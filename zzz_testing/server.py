@@ -20,7 +20,8 @@ from typing import Any
 from .accounts import AccountLimits
 from .batches import BatchStore
 from .faults import DIALECTS, Fault
-from .handlers import SimConfig, SimRequest, SimResponse, handle, route
+from .handlers import SimConfig, SimRequest, SimResponse, _json, handle, route
+from .rejections import REJECTION_RULES, rejection
 from .streams import Drop, Sleep
 
 __all__ = ["GatewaySimulator", "RecordedRequest"]
@@ -122,6 +123,7 @@ class GatewaySimulator:
         self.requests: list[RecordedRequest] = []
         self._counts: collections.Counter[str] = collections.Counter()
         self._faults: list[_Queued] = []
+        self._rejects: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -233,12 +235,28 @@ class GatewaySimulator:
         resp = self.limits.before(req, self.config)
         if resp is not None:
             return resp
+        body = req.json()
+        rules = self._rejects.get(body.get("model")) if isinstance(body, dict) else None
+        rejected = rejection(rules, body, self.config.dialect) if rules else None
+        if rejected is not None:
+            return _json(*rejected, self.config)
         fault = self._take_fault(req)
         resp = handle(req, self.config, fault)
         ok = fault is None and self.limits.after(req, resp)
         if record is not None:
             record.ok = ok
         return resp
+
+    def reject(self, model: str, *rules: str) -> None:
+        """Make ``model`` answer 400 to the parameters ``rules`` name, with the real gateways'
+        messages, ``param`` and ``code`` (see :mod:`zzz_testing.rejections`)."""
+        unknown = [r for r in rules if r not in REJECTION_RULES]
+        if unknown:
+            raise ValueError(f"unknown rejection rule(s) {unknown}; use some of {sorted(REJECTION_RULES)}")
+        self._rejects[model] = [*self._rejects.get(model, []), *rules]
+
+    def clear_rejections(self) -> None:
+        self._rejects.clear()
 
     def set_credits(self, successes: int | None) -> None:
         """Let the balance run out after ``successes`` more successful model answers

@@ -652,3 +652,58 @@ async def test_pricing_without_status_uses_new_api_defaults(sims: dict[str, Gate
     meta = _lc_priced({"api_key": KEY, "base_url": sim.base_url, "mirrors": [], "max_retries": 0})
     assert meta["cost"]["source"].endswith("/api/pricing (group default ×1)")  # 500000 quota per USD
     reset_price_cache()
+
+
+# ===================================================================== the negotiation path
+def _negotiation_rule(surface: Surface) -> str | None:
+    """The parameter each surface sends by default that a model can reject (zzz_testing.rejections)."""
+    if surface.path == RERANK:
+        return None
+    if surface.path == "/embeddings":
+        return "encoding_format"  # the base64 fallback, one case of negotiation
+    return "stream_options" if surface.streaming else "max_tokens"
+
+
+NEGOTIATION_CELLS = [
+    pytest.param(dialect, surface, id=f"negotiation:{_negotiation_rule(surface)}:{dialect}-{surface.id}")
+    for dialect in ("zhizengzeng", "newapi")
+    for surface in SURFACES
+    if _negotiation_rule(surface) is not None
+]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("dialect,surface", NEGOTIATION_CELLS)
+async def test_negotiation_cell(
+    dialect: str,
+    surface: Surface,
+    sims: dict[str, GatewaySimulator],
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The model rejects a parameter the surface sends (the real message, param and code): the call
+    succeeds after one adjusted resend per request, and the next identical call sends each request once."""
+    from zzz_core import negotiation
+
+    sim = sims[dialect]
+    rule = _negotiation_rule(surface)
+    index = request.getfixturevalue("index") if surface.needs_index else None
+    settings: dict[str, Any] = {"api_key": KEY, "base_url": sim.base_url, "mirrors": [], "max_retries": 0}
+    if rule == "max_tokens" and surface.path == CHAT:
+        settings["max_tokens"] = 64
+    negotiation.forget()
+    sim.reject(surface.model, rule)
+    caplog.set_level(logging.DEBUG)
+    try:
+        target = surface.make(settings, index)
+        assert await _run(surface, target, [])
+        first = sim.count(surface.path)
+        assert surface.requests < first <= 2 * surface.requests
+        assert await _run(surface, target, [])
+        assert sim.count(surface.path) - first == surface.requests
+        warned = [r.getMessage() for r in caplog.records if "rejected the parameter" in r.getMessage()]
+        assert any(repr(rule) in text for text in warned)
+        assert KEY not in caplog.text
+    finally:
+        sim.clear_rejections()
+        negotiation.forget()

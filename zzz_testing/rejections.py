@@ -1,0 +1,109 @@
+"""Models that reject request parameters, with the real gateways' messages (wire-facts-2 §7).
+
+``GatewaySimulator.reject(model, *rules)`` makes ``model`` answer HTTP 400 whenever a
+request carries what a rule names, with the upstream's own message, ``param`` and
+``code``, relayed the way the dialect relays it (new-api appends its request-id suffix).
+A model may have several rules; the first that matches answers.  Rules:
+
+=========================  ==========================================================================
+rule                       rejects (upstream; message; param / code)
+=========================  ==========================================================================
+``max_tokens``             OpenAI: "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens'
+                           instead."; max_tokens / unsupported_parameter
+``max_completion_tokens``  an Azure-style relay: "Unrecognized request argument supplied:
+                           max_completion_tokens"; null / null
+``temperature``            OpenAI: "Unsupported value: 'temperature' does not support 0.7 with this
+                           model. Only the default (1) value is supported."; temperature /
+                           unsupported_value (only a value other than 1)
+``temperature_kimi``       Kimi: "invalid temperature: only 1 is allowed for this model"; no param/code
+``parallel_tool_calls``    OpenAI o-series: "Unsupported parameter: 'parallel_tool_calls' is not
+                           supported with this model."; parallel_tool_calls / unsupported_parameter
+``stream_options``         via new-api: "Unknown parameter: 'stream_options'."; stream_options /
+                           unknown_parameter
+``presence_penalty``       DeepSeek: "deepseek-reasoner does not support the parameter
+                           `presence_penalty`"; null / invalid_request_error
+``logprobs``               Gemini: "Unable to submit request because Logprobs is not supported for
+                           this model."; no param/code
+``json_schema``            DeepSeek: "This response_format type is unavailable now" (a
+                           ``response_format`` of type json_schema); null / invalid_request_error
+``encoding_format``        embeddings: "Unknown parameter: 'encoding_format'."; encoding_format /
+                           unknown_parameter
+=========================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .faults import REQUEST_ID
+
+__all__ = ["REJECTION_RULES", "rejection"]
+
+Body = dict[str, Any]
+
+
+def _has(name: str) -> Callable[[Body], bool]:
+    return lambda body: name in body
+
+
+def _not_one(body: Body) -> bool:
+    return "temperature" in body and body["temperature"] != 1
+
+
+def _json_schema(body: Body) -> bool:
+    fmt = body.get("response_format")
+    return isinstance(fmt, dict) and fmt.get("type") == "json_schema"
+
+
+#: rule -> (does the body trigger it, message (``{value}`` = the parameter's value), param, code)
+REJECTION_RULES: dict[str, tuple[Callable[[Body], bool], str, str | None, str | None]] = {
+    "max_tokens": (
+        _has("max_tokens"),
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        "max_tokens", "unsupported_parameter",
+    ),
+    "max_completion_tokens": (
+        _has("max_completion_tokens"), "Unrecognized request argument supplied: max_completion_tokens", None, None,
+    ),
+    "temperature": (
+        _not_one,
+        "Unsupported value: 'temperature' does not support {temperature} with this model. "
+        "Only the default (1) value is supported.",
+        "temperature", "unsupported_value",
+    ),
+    "temperature_kimi": (_not_one, "invalid temperature: only 1 is allowed for this model", None, None),
+    "parallel_tool_calls": (
+        _has("parallel_tool_calls"),
+        "Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
+        "parallel_tool_calls", "unsupported_parameter",
+    ),
+    "stream_options": (
+        _has("stream_options"), "Unknown parameter: 'stream_options'.", "stream_options", "unknown_parameter",
+    ),
+    "presence_penalty": (
+        _has("presence_penalty"), "deepseek-reasoner does not support the parameter `presence_penalty`",
+        None, "invalid_request_error",
+    ),
+    "logprobs": (
+        _has("logprobs"), "Unable to submit request because Logprobs is not supported for this model.", None, None,
+    ),
+    "json_schema": (_json_schema, "This response_format type is unavailable now", None, "invalid_request_error"),
+    "encoding_format": (
+        _has("encoding_format"), "Unknown parameter: 'encoding_format'.", "encoding_format", "unknown_parameter",
+    ),
+}  # fmt: skip
+
+
+def rejection(rules: list[str], body: Any, dialect: str) -> tuple[int, Body] | None:
+    """``(400, error body)`` for the first of ``rules`` that ``body`` triggers, else ``None``."""
+    if not isinstance(body, dict):
+        return None
+    for name in rules:
+        triggered, message, param, code = REJECTION_RULES[name]
+        if triggered(body):
+            text = message.format(temperature=body.get("temperature"))
+            if dialect == "newapi":  # new-api relays the upstream's error with its own suffix
+                text += f" (request id: {REQUEST_ID})"
+            return 400, {"error": {"message": text, "type": "invalid_request_error", "param": param, "code": code}}
+    return None
