@@ -40,10 +40,10 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import error_map
-from . import errors as E
+if TYPE_CHECKING:
+    from . import errors as E
 
 __all__ = [
     "MAX_ADJUSTMENTS",
@@ -126,6 +126,9 @@ def _error_fields(exc: E.ZZZError) -> tuple[str, str | None]:
 def diagnose(exc: BaseException, body: Mapping[str, Any]) -> Adjustment | None:
     """The adjustment that answers ``exc`` for this ``body``, or ``None`` when ``exc`` is not a
     parameter rejection (or names nothing this body sent)."""
+    from . import error_map  # here, not at import: the skins import this module, which must not load openai
+    from . import errors as E
+
     if not isinstance(exc, E.GatewayStatusError) or exc.status_code not in (400, 422):
         return None
     named = E.named_class(type(exc))
@@ -190,7 +193,7 @@ def learn(exc: BaseException, sent: dict[str, Any], host: str) -> bool:
     log.warning(
         "zzz: %s at %s rejected the parameter %r (%s); %s, for this model and host from now on. "
         "Set disabled_params or profile_overrides to skip the failed first call.",
-        model, host, adjustment.param, (exc.msg or "")[:120] if isinstance(exc, E.ZZZError) else exc,
+        model, host, adjustment.param, (getattr(exc, "msg", None) or "")[:120],
         adjustment.describe(),
     )  # fmt: skip
     return True
