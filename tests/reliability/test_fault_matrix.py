@@ -657,8 +657,8 @@ async def test_pricing_without_status_uses_new_api_defaults(sims: dict[str, Gate
 # ===================================================================== the negotiation path
 def _negotiation_rule(surface: Surface) -> str | None:
     """The parameter each surface sends by default that a model can reject (zzz_testing.rejections)."""
-    if surface.path == RERANK:
-        return None
+    if surface.skin not in ("langchain", "llamaindex") or surface.path not in (CHAT, "/v1/completions", "/embeddings"):
+        return None  # rerank sends nothing optional; the bulk runner and Batch API are tested apart
     if surface.path == "/embeddings":
         return "encoding_format"  # the base64 fallback, one case of negotiation
     return "stream_options" if surface.streaming else "max_tokens"
