@@ -127,3 +127,25 @@ def test_wait_gives_up_after_max_wait(capsys: pytest.CaptureFixture[str], sim: G
     _, out, _ = zzz(capsys, sim, "batch", "submit", str(input_file), "-m", "gpt-4o-mini")
     code, out, err = zzz(capsys, sim, "batch", "wait", out.strip(), "--poll", "0.01", "--max-wait", "0.1")
     assert code == 1 and "BatchPendingError" in err and "timeout" in err
+
+
+def test_wait_shows_a_tqdm_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from zzz_cli._batch import _WaitDisplay
+    from zzz_cli._output import Printer
+    from zzz_core.bulk.batch import BatchJob
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr("sys.stderr", screen)
+    display = _WaitDisplay(Printer(io.StringIO(), screen))
+    assert display.bar is not None  # tqdm is installed in the test environment
+    for done, status in ((0, "validating"), (3, "in_progress"), (10, "completed")):
+        display.update(BatchJob("batch_1", status, total=10, completed=done))
+    display.close()
+    text = screen.getvalue()
+    assert "10/10" in text and "status=completed" in text and "zzz batch:" not in text  # a bar, not lines
