@@ -2,6 +2,8 @@
 # Run the whole test suite in its own virtual environment (.venv, openai 3.x),
 # created and filled on first use; then the package and skin tests again with
 # openai 2.x (.venv-openai2), which users of llama-index-llms-openai are held to.
+# Ray (the `ray` extra) is installed in .venv only: its tests start one local Ray
+# instance per module; in .venv-openai2 they are skipped.
 # Live-gateway tests run only when ZZZ_API_KEY is set. Nothing else touches the
 # network: tests talk to the gateway simulator on 127.0.0.1.
 # usage: scripts/test.sh [pytest args...]   (with args: only the first run, with those args)
@@ -9,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 
-ensure_venv .venv dev
+ensure_venv .venv dev,ray
 echo "==> tests with openai $(.venv/bin/python -c 'import openai; print(openai.__version__)')"
 .venv/bin/python -m pytest tests "$@"
 
