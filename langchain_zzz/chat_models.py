@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, convert_to_messages
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -151,6 +151,15 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     _lc_namespace: ClassVar[tuple[str, ...]] = ("langchain_zzz", "chat_models")
 
     # -- requests -------------------------------------------------------------
+
+    def bulk_request(self, kind: str, item: Any) -> dict[str, Any]:
+        """The request body for one row of a bulk job (``zzz_core.bulk.ray.ChatRows``): ``item`` is
+        a string (one user message) or a list of message dicts; this model's fields apply."""
+        if kind != "chat":
+            raise ValueError(f"ChatZZZ makes chat requests, not {kind!r} (use ZZZ for completions)")
+        messages = convert_to_messages([("human", item)] if isinstance(item, str) else item)
+        return self._request(messages, None, stream=False)[0]
+
 
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any

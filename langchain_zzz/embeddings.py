@@ -76,6 +76,13 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         )  # fmt: skip
         return without_disabled(body, self.disabled_params)
 
+    def bulk_request(self, kind: str, item: Any) -> dict[str, Any]:
+        """The request body for rows of a bulk job (``zzz_core.bulk.ray.EmbeddingRows``): ``item``
+        is a text or a list of texts; this model's fields apply."""
+        if kind != "embeddings":
+            raise ValueError(f"ZZZEmbeddings makes embeddings requests, not {kind!r}")
+        return self._body([item] if isinstance(item, str) else list(item))
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed ``texts`` in order (``[]`` for no texts).
 

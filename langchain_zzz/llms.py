@@ -113,6 +113,13 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
 
     # -- requests -------------------------------------------------------------
 
+    def bulk_request(self, kind: str, item: Any) -> dict[str, Any]:
+        """The request body for one row of a bulk job (``zzz_core.bulk.ray.CompletionRows``):
+        ``item`` is the prompt; this model's fields apply."""
+        if kind != "completions":
+            raise ValueError(f"ZZZ makes completions requests, not {kind!r} (use ChatZZZ for chat)")
+        return self._request(str(item), None, stream=False)[0]
+
     def _request(
         self, prompt: str | list[str], stop: list[str] | None, *, stream: bool, **kwargs: Any
     ) -> tuple[dict[str, Any], str]:

@@ -80,6 +80,11 @@ class GatewayFields(BaseModel):
         integration.warn_deprecated_name("async_http_client", type(self).__name__)
         self.http_async_client = value
 
+    @property
+    def config(self) -> ZZZConfig:
+        """The resolved zzz_core configuration (the key stays a ``SecretStr``)."""
+        return self._config  # type: ignore[attr-defined,no-any-return]  # set by connect() in each class
+
 
 def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:
     """Resolve ``obj``'s connection fields into a configuration and its shared gateway.

@@ -196,6 +196,17 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         )
         return without_disabled(body, self.disabled_params)
 
+    def bulk_request(self, kind: str, item: Any) -> dict[str, Any]:
+        """The request body for one row of a bulk job (``zzz_core.bulk.ray.ChatRows`` /
+        ``CompletionRows``): a string or a list of message dicts for ``"chat"``, the prompt for
+        ``"completions"``; this model's fields apply."""
+        if kind == "completions":
+            return self._completion_body(str(item), False, {})
+        if kind != "chat":
+            raise ValueError(f"ZZZ makes chat or completions requests, not {kind!r}")
+        rows = [{"role": "user", "content": item}] if isinstance(item, str) else item
+        return self._chat_body([ChatMessage(**row) for row in rows], False, {})
+
     def _completion_body(self, prompt: str, stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
         params, extra = self._split_kwargs(kwargs, integration.COMPLETION_CALL_PARAMS)
         base = {"temperature": self.temperature, "max_tokens": self.max_tokens}
