@@ -11,6 +11,9 @@ subpackage is what sends thousands of them:
 - :mod:`~zzz_core.bulk.runner`: the runner itself, async with a sync wrapper;
 - :mod:`~zzz_core.bulk.batch`: the gateway's own OpenAI Batch API (``Gateway.batches``), which
   reads the same inputs and writes the same results (docs/batch.md).
+- :mod:`~zzz_core.bulk.ray` and :mod:`~zzz_core.bulk.ray_limiter`: Ray Data ``map_batches``
+  callables and one key's limit shared by every Ray worker (needs the ``ray`` extra; Ray is
+  imported only when a limiter is made).
 
 Names are imported lazily, like :mod:`zzz_core`'s.
 """
@@ -47,6 +50,11 @@ _EXPORTS: dict[str, str] = {
     "BatchClient": "batch",
     "BatchJob": "batch",
     "BatchResults": "batch",
+    "ChatRows": "ray",
+    "CompletionRows": "ray",
+    "EmbeddingRows": "ray",
+    "RayLimiter": "ray_limiter",
+    "shared_limiter": "ray_limiter",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -69,6 +77,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .batch import BatchClient, BatchJob, BatchResults
     from .inputs import ENDPOINTS, BulkInputError, BulkItem, InputSummary, iter_items, parse_item, scan, stable_id
     from .limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
+    from .ray import ChatRows, CompletionRows, EmbeddingRows
+    from .ray_limiter import RayLimiter, shared_limiter
     from .results import (
         BulkOutcome,
         DoneIndex,

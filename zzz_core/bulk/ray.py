@@ -200,11 +200,15 @@ class _Rows:
         fd, path = tempfile.mkstemp(prefix="zzz-ray-", suffix=".jsonl")
         os.close(fd)
         os.unlink(path)  # the runner creates it; an empty file would read as "nothing done" anyway
+        gateway = Gateway.for_config(self.config)
+        # This loop's HTTP client is built now, before a slot is granted: otherwise the first
+        # request of every batch leaves late, and requests granted apart arrive together.
+        gateway.transport.async_client  # noqa: B018
         try:
             report = await arun_bulk(
                 items,
                 path,
-                gateway=Gateway.for_config(self.config),
+                gateway=gateway,
                 limiter=self.limiter,
                 concurrency=self.concurrency,
                 max_concurrency=self.max_concurrency,

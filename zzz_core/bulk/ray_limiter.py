@@ -77,14 +77,25 @@ class LimitKeeper:
         self._halted: dict[str, str] = {}
         self._started = 0
         self._expired = 0
+        self._waiting: dict[str, int] = {}
+        self._peak_holders = 0
 
     async def acquire(self, holder: str, tokens: int = 0) -> int:
         """Wait until ``holder`` may start one request; returns the current limit."""
         self._expire()
-        await self._limiter.acquire(tokens)
+        self._waiting[holder] = self._waiting.get(holder, 0) + 1
+        self._peak_holders = max(self._peak_holders, self._active_holders())
+        try:
+            await self._limiter.acquire(tokens)
+        finally:
+            self._waiting[holder] -= 1
         self._leases.setdefault(holder, deque()).append(time.monotonic())
         self._started += 1
         return self._limiter.limit
+
+    def _active_holders(self) -> int:
+        """Holders waiting for a slot or holding one right now."""
+        return sum(1 for h in self._waiting.keys() | self._leases.keys() if self._waiting.get(h) or self._leases.get(h))
 
     async def release(self, holder: str, outcome: str, retry_after: float | None = None, tokens: int = 0) -> int:
         leases = self._leases.get(holder)
@@ -116,6 +127,7 @@ class LimitKeeper:
             "paused_for": max(0.0, state.paused_until - state.clock()),
             "started": self._started,
             "holders": len(self._leases),
+            "peak_holders": self._peak_holders,
             "expired_leases": self._expired,
             "options": dict(self._options),
         }
@@ -185,7 +197,8 @@ class RayLimiter:
 
     def status(self) -> dict[str, Any]:
         """The shared limit's state: ``limit``, ``in_flight``, ``decreases``, ``started``,
-        ``holders`` (processes that used it) and the ``options`` in force."""
+        ``holders`` (limiter copies, one per worker process or task, that used it),
+        ``peak_holders`` (the most waiting for or holding a slot at once) and the ``options`` in force."""
         import ray
 
         return ray.get(self._actor.status.remote())  # type: ignore[no-any-return]
