@@ -29,6 +29,7 @@ import dataclasses
 import inspect
 import json
 import logging
+import pickle
 import re
 import tempfile
 import time
@@ -42,7 +43,7 @@ from langchain_core.documents import Document as LCDocument
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.llms import ChatMessage
 from llama_index.core.schema import NodeWithScore, TextNode
-from reliability_kit import KEY, assert_no_secret, assert_typed
+from reliability_kit import KEY, KEY_FRAGMENT, assert_no_secret, assert_typed
 
 from langchain_zzz import ZZZ as LCCompletions
 from langchain_zzz import ChatZZZ, ZZZEmbeddings
@@ -53,6 +54,8 @@ from llamaindex_zzz import ZZZRerank as LIRerank
 from zzz_core import Gateway
 from zzz_core import errors as E
 from zzz_core.bulk import arun_bulk
+from zzz_core.bulk.ray import ChatRows, EmbeddingRows
+from zzz_core.bulk.runner import ACCOUNT_STOPS
 from zzz_testing import CATEGORIES, Fault, GatewaySimulator, error_body
 from zzz_testing.faults import SAMPLE_MODEL
 
@@ -561,6 +564,104 @@ async def test_cell(
     assert_no_secret(exc, caplog)
 
 
+# ===================================================================== the Ray Data callables
+# zzz_core.bulk.ray's map_batches callables record a failure in the row instead of raising
+# it, so they get cells of their own: every non-stream fault x a callable built from each
+# skin's model.  The callable runs here, in-process, as a Ray worker runs it
+# (tests/integration_tests/test_ray.py runs it on a local Ray).  A cell asserts the row's
+# status (account stops: not sent, so a rerun sends it; other failures: recorded), the error
+# class, ``retryable``, the gateway's msg, the attempts the simulator saw, and no key in the
+# row, its results line, the pickled callable or the log.
+@dataclass(frozen=True)
+class RaySurface:
+    id: str
+    path: str
+    model: str
+    make: Callable[[dict[str, Any]], Any]
+    batch: dict[str, list[Any]]
+    answer: str
+
+
+RAY_SURFACES = [
+    RaySurface(
+        "ChatRows(ChatZZZ)",
+        CHAT,
+        CHAT_MODEL,
+        lambda kw: ChatRows(ChatZZZ(model=CHAT_MODEL, **kw)),
+        {"prompt": [PROMPT]},
+        "content",
+    ),  # fmt: skip
+    RaySurface(
+        "EmbeddingRows(li.ZZZEmbedding)",
+        "/embeddings",
+        EMBEDDING_MODEL,
+        lambda kw: EmbeddingRows(ZZZEmbedding(model_name=EMBEDDING_MODEL, **kw)),
+        {"text": ["alpha"]},
+        "embedding",
+    ),  # fmt: skip
+]
+RAY_CELLS = [
+    pytest.param(fault, surface, id=f"{fault.id}-ray.{surface.id}")
+    for fault in FAULTS
+    if not fault.stream_only
+    for surface in RAY_SURFACES
+]
+
+
+@pytest.mark.parametrize("fault,surface", RAY_CELLS)
+def test_ray_cell(
+    fault: FaultCase,
+    surface: RaySurface,
+    sims: dict[str, GatewaySimulator],
+    refused_url: str,
+    request: pytest.FixtureRequest,
+    sleeps: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sim = sims[fault.dialect]
+    if fault.retry_after is None:
+        request.getfixturevalue("no_backoff")
+    settings: dict[str, Any] = {"api_key": KEY, "max_retries": MAX_RETRIES, "timeout": fault.timeout}
+    if fault.where == "sim":
+        settings.update(base_url=sim.base_url, mirrors=[])
+        assert fault.fault is not None
+        sim.inject(fault.fault, times=None, path=surface.path)
+    elif fault.where == "refused":
+        settings.update(base_url=refused_url, mirrors=[])
+    else:  # failover
+        settings.update(base_url=refused_url, mirrors=[sim.base_url])
+    rows = surface.make(settings)
+    caplog.set_level(logging.DEBUG)
+    out = rows(surface.batch)
+    (status,), (error,), (result,) = out["status"], out["error"], out["result"]
+
+    if fault.expect is None:
+        assert status == "ok" and error is None and out[surface.answer][0]
+        assert sim.count(surface.path) == 1  # answered by the mirror
+    elif issubclass(fault.expect, ACCOUNT_STOPS):
+        # an account stop ends the run: the row is not written, so the rerun sends it
+        assert status == "not_sent" and result is None and out[surface.answer] == [None]
+        assert error.startswith(f"{fault.expect.__name__}: "), error
+        assert _seen(sim, surface.path, 1) == 1
+    else:
+        assert status == "failed" and out[surface.answer] == [None]
+        line = json.loads(result)["error"]
+        assert line["class"] == fault.expect.__name__ and error.startswith(f"{fault.expect.__name__}: ")
+        assert line["retryable"] is fault.retryable
+        if fault.where == "sim":
+            assert _seen(sim, surface.path, fault.attempts) == fault.attempts
+        else:
+            assert sim.count() == 0
+        if fault.msgs is not None:
+            assert line["msg"] in fault.msgs(surface.model), (line["msg"], fault.msgs(surface.model))
+        if fault.text is not None:
+            assert fault.text in line["message"], line["message"]
+        if fault.retry_after is not None:
+            assert sleeps.waits == [fault.retry_after] * MAX_RETRIES
+    for text in (repr(out), caplog.text, repr(pickle.dumps(rows))):
+        assert KEY not in text and KEY_FRAGMENT not in text
+
+
 def test_matrix_size() -> None:
     """The size reported in docs/reliability.md."""
     streaming = sum(s.streaming for s in SURFACES)
@@ -570,6 +671,7 @@ def test_matrix_size() -> None:
         "newapi" not in s.dialects for s in SURFACES
     )
     assert len(CELLS) == both * len(SURFACES) + stream_only * streaming - newapi_only_gaps
+    assert len(RAY_CELLS) == both * len(RAY_SURFACES)
     print(f"\nfault matrix: {len(FAULTS)} faults ({stream_only} stream-only) x {len(SURFACES)} surfaces "
           f"({streaming} streaming) = {len(CELLS)} cells")  # fmt: skip
 
