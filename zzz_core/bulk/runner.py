@@ -137,7 +137,7 @@ def _short(exc: BaseException | None) -> str:
     if exc is None:
         return "unknown"
     text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:200]}"
+    return f"{type(exc).__name__}: {text[:200]}".rstrip(".")
 
 
 class _Job:

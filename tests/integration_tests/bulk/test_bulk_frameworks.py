@@ -104,7 +104,7 @@ def test_langchain_cache_backed_embeddings_resume_after_a_balance_stop(tmp_path,
     def embedder():
         inner = ZZZEmbeddings(model=EMBED, api_key=KEY, base_url=zzz_simulator.base_url, chunk_size=8)
         store = LocalFileStore(str(tmp_path / "cache"))
-        return CacheBackedEmbeddings.from_bytes_store(inner, store, namespace=EMBED, batch_size=8)
+        return CacheBackedEmbeddings.from_bytes_store(inner, store, namespace=EMBED, batch_size=8, key_encoder="sha256")
 
     zzz_simulator.set_credits(3)  # three requests of 8 texts, then 余额不足
     with pytest.raises(E.InsufficientBalanceError):
