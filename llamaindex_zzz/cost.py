@@ -36,7 +36,7 @@ from llama_index.core.instrumentation.dispatcher import active_instrument_tags, 
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 
-from zzz_core.pricing import Budget, CallCost, Prices, find_price
+from zzz_core.pricing import Budget, CallCost, Prices, check_balance, find_price
 from zzz_core.pricing.budget import BudgetTotals
 from zzz_core.types import Usage
 
@@ -138,7 +138,12 @@ def record_call(model: str, kind: str, usage: Usage | None, cost: CallCost | Non
 
 @contextmanager
 def zzz_cost(
-    max_cost: float | None = None, *, currency: str | None = None, prices: Prices | None = None
+    max_cost: float | None = None,
+    *,
+    currency: str | None = None,
+    prices: Prices | None = None,
+    low_balance: float | None = None,
+    balance_of: Any = None,
 ) -> Iterator[ZZZCostRun]:
     """Count what the llamaindex_zzz calls made inside the block cost; stop them at ``max_cost``.
 
@@ -150,6 +155,12 @@ def zzz_cost(
         A :class:`ZZZCostRun`: ``total_cost``, ``currency``, ``by_model``, ``total_tokens``,
         ``spent``, ``calls``.
     """
+    if low_balance is not None and balance_of is None:
+        raise ValueError("low_balance needs balance_of=<the model whose gateway balance to watch>")
+    # llamaindex_zzz's classes keep their shared Gateway in _gateway (LlamaIndex has no config property)
+    watched = getattr(balance_of, "_gateway", balance_of)
+    if low_balance is not None:
+        check_balance(watched, low_balance)
     _install()
     run = ZZZCostRun(Budget(max_cost, currency, prices=prices))
     _runs[run.id] = run
@@ -159,3 +170,5 @@ def zzz_cost(
             yield run
     finally:
         _runs.pop(run.id, None)
+        if low_balance is not None:
+            check_balance(watched, low_balance)

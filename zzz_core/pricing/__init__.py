@@ -16,6 +16,7 @@ the formula and the sources.
 from __future__ import annotations
 
 from .attach import apriced, priced
+from .balance import LowBalanceWarning, check_balance
 from .budget import Budget
 from .cost import CallCost, cost_of
 from .newapi import NewApiPricing, prices_from_newapi
@@ -39,6 +40,7 @@ __all__ = [
     "CallCost",
     "ENV_PRICES",
     "ENV_PRICE_GROUP",
+    "LowBalanceWarning",
     "NewApiPricing",
     "Price",
     "PriceTable",
@@ -47,6 +49,7 @@ __all__ = [
     "aensure_gateway_prices",
     "apriced",
     "builtin_table",
+    "check_balance",
     "cost_of",
     "find_price",
     "gateway_pricing",

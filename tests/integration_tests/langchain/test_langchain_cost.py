@@ -322,3 +322,23 @@ def test_new_api_prices_are_fetched_once_and_used() -> None:
 def test_a_relay_without_published_prices_is_never_asked(fresh: GatewaySimulator) -> None:
     chat(fresh).invoke("hello")
     assert [r.path for r in fresh.requests] == ["/v1/chat/completions"]
+
+
+# ------------------------------------------------------------------ low balance
+def test_low_balance_warns_when_the_block_starts_and_ends(fresh: GatewaySimulator) -> None:
+    from zzz_core.pricing import LowBalanceWarning
+
+    llm = chat(fresh)
+    fresh.balance = 50.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with zzz_cost(low_balance=10, balance_of=llm):
+            llm.invoke("hello")
+            fresh.balance = 4.5  # spent elsewhere meanwhile
+    low = [str(w.message) for w in caught if issubclass(w.category, LowBalanceWarning)]
+    assert len(low) == 1 and "4.5000 CNY, below low_balance=10" in low[0]
+    assert fresh.count("/dashboard/billing/credit_grants") == 2
+    with pytest.raises(ValueError, match="balance_of"):
+        with zzz_cost(low_balance=10):
+            pass
+    fresh.balance = 111.8658

@@ -182,3 +182,22 @@ async def test_budget_stops_calls_before_they_are_sent(make_llm, make_embedding,
     assert run.calls == 4 and run.spent == pytest.approx(sum(r.additional_kwargs["cost"]["amount"] for r in in_flight))
     assert "CNY" in str(info.value) and not info.value.retryable
     assert sim.requests == before and sim.count("/chat/completions") == 4
+
+
+def test_low_balance_warning(make_llm, sim: GatewaySimulator) -> None:
+    import warnings
+
+    from zzz_core.pricing import LowBalanceWarning
+
+    llm = make_llm("gpt-4o-mini")
+    sim.balance = 3.0
+    try:
+        with pytest.warns(LowBalanceWarning, match="below low_balance=5"):
+            with zzz_cost(low_balance=5, balance_of=llm):
+                sim.balance = 30.0  # topped up: the check at the end is quiet
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", LowBalanceWarning)
+            with zzz_cost(low_balance=5, balance_of=llm):
+                llm.chat(ask("hi"))
+    finally:
+        sim.balance = 111.8658
