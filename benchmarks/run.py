@@ -42,6 +42,7 @@ CASES = {
     "stages": ("s", "benchmarks.cases.stages"),
     "profile": ("p", "benchmarks.cases.profile"),
     "rerank": ("r", "benchmarks.cases.rerank"),
+    "bulk": ("k", "benchmarks.cases.bulk"),
 }
 DEFAULT = ("imports", "nonstream", "stream", "concurrency", "embeddings", "memory", "stages", "profile", "rerank")
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "--short", action="store_true", help="tiny counts: proves the benchmark works (CI), times nothing"
     )
     parser.add_argument("--only", help="cases, by letter or name: a/nonstream b/stream c/concurrency d/embeddings "
-                                       "e/imports f/memory s/stages p/profile r/rerank")  # fmt: skip
+                                       "e/imports f/memory s/stages p/profile r/rerank k/bulk")  # fmt: skip
     parser.add_argument("--contenders", help="comma-separated contender names (default: all available)")
     parser.add_argument("--write-docs", action="store_true", help="rewrite the generated part of docs/benchmarks.md")
     parser.add_argument(

@@ -16,6 +16,11 @@ that what is timed is the client.  This server answers from pre-rendered bytes:
   relay that ignores the field).
 * ``POST /v1/rerank`` -- new-api's Jina-format answer for the documents sent (``top_n``
   honoured), scores falling with the index.
+* Per-request load shaping for the bulk case, by header (a client sets them as default
+  headers): ``X-Bench-Delay: S`` answers after S seconds (a first byte as a real model's);
+  ``X-Bench-Cap: N`` answers 429 + ``Retry-After`` to a chat request beyond N in flight (a
+  saturated group); ``X-Bench-Throttle: P`` answers that 429 to a random share P of them;
+  ``X-Bench-Retry-After: S`` is its ``Retry-After`` (default 1).
 * ``GET /v1/models`` and ``GET /_bench/stats`` (requests per path and this
   process's CPU seconds, so the runner can check the server was never the
   bottleneck).
@@ -178,11 +183,14 @@ class Stats:
         self.requests: collections.Counter[str] = collections.Counter()
         self.connections = 0
         self.opened = 0
+        self.in_flight = 0
+        self.throttled = 0
 
     def as_json(self) -> bytes:
         t = os.times()
         return _json_response(200, {"requests": dict(self.requests), "connections": self.connections,
-                                    "opened": self.opened, "cpu": t.user + t.system, "pid": os.getpid()})  # fmt: skip
+                                    "opened": self.opened, "cpu": t.user + t.system, "pid": os.getpid(),
+                                    "throttled": self.throttled})  # fmt: skip
 
 
 class HTTPProtocol(asyncio.Protocol):
@@ -231,14 +239,51 @@ class HTTPProtocol(asyncio.Protocol):
     def respond(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
         assert self.transport is not None
         self.stats.requests[path] += 1
-        try:
-            out = self._answer(method, path, headers, body)
-        except Exception as exc:  # noqa: BLE001 - a benchmark server answers 400, never dies
-            error = {"message": f"{type(exc).__name__}: {exc}", "type": "invalid_request_error"}
-            out = _json_response(400, {"error": error}, "Bad Request")
+        out = self._shaped(path, headers)
+        throttled = out is not None  # a relay turns a request away at once
+        if out is None:
+            try:
+                out = self._answer(method, path, headers, body)
+            except Exception as exc:  # noqa: BLE001 - a benchmark server answers 400, never dies
+                error = {"message": f"{type(exc).__name__}: {exc}", "type": "invalid_request_error"}
+                out = _json_response(400, {"error": error}, "Bad Request")
+        delay = float(headers.get("x-bench-delay") or 0)
+        if delay > 0 and not throttled:
+            self.stats.in_flight += 1
+            asyncio.get_running_loop().call_later(delay, self._send, out, headers, True)
+        else:
+            self._send(out, headers, False)
+
+    def _send(self, out: bytes, headers: dict[str, str], delayed: bool) -> None:
+        if delayed:
+            self.stats.in_flight -= 1
+        if self.transport is None or self.transport.is_closing():
+            return
         self.transport.write(out)
         if headers.get("connection", "").lower() == "close":
             self.transport.close()
+
+    def _shaped(self, path: str, headers: dict[str, str]) -> bytes | None:
+        """The 429 of the load-shaping headers (see the module docstring), or None."""
+        if not path.rstrip("/").endswith("/chat/completions"):
+            return None
+        cap = int(headers.get("x-bench-cap") or 0)
+        share = float(headers.get("x-bench-throttle") or 0)
+        if (cap and self.stats.in_flight >= cap) or (share and random.random() < share):
+            self.stats.throttled += 1
+            error = {
+                "message": "当前分组上游负载已饱和，请稍后再试",
+                "type": "rate_limit_error",
+                "code": "rate_limit_exceeded",
+            }
+            data = _dumps({"error": error})
+            retry_after = headers.get("x-bench-retry-after") or "1"
+            return (
+                _head(429, "application/json", len(data), "Too Many Requests")[:-2]
+                + f"Retry-After: {retry_after}\r\n\r\n".encode()
+                + data
+            )
+        return None
 
     def _answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
         path = path.rstrip("/")
