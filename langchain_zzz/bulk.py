@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.prompt_values import PromptValue
 
+from zzz_core.bulk.inputs import chat_lines
 from zzz_core.bulk.results import iter_outcomes
 from zzz_core.decode import parse_chat_response
 
@@ -48,15 +49,7 @@ def message_requests(
     conversations: Iterable[Iterable[BaseMessage]], *, ids: Iterable[str] | None = None, **body: Any
 ) -> Iterator[dict[str, Any]]:
     """One bulk chat request per list of LangChain messages."""
-    id_iter = iter(ids) if ids is not None else None
-    for messages in conversations:
-        line: dict[str, Any] = {"messages": to_openai_messages(list(messages)), **body}
-        if id_iter is not None:
-            try:
-                line["custom_id"] = next(id_iter)
-            except StopIteration:
-                raise ValueError("ids ran out before the inputs did: give one id per input") from None
-        yield line
+    return chat_lines((to_openai_messages(list(messages)) for messages in conversations), ids=ids, **body)
 
 
 def _as_messages(value: Any) -> list[BaseMessage]:

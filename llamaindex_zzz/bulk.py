@@ -19,6 +19,7 @@ from typing import Any
 
 from llama_index.core.llms import ChatMessage, ChatResponse
 
+from zzz_core.bulk.inputs import chat_lines
 from zzz_core.bulk.results import iter_outcomes
 from zzz_core.decode import parse_chat_response
 
@@ -38,15 +39,7 @@ def chat_requests(
         ids: The ``custom_id`` of each request (default: a hash of the request, stable across runs).
         **body: Request parameters for every request (``temperature=0``, ``max_tokens=…``).
     """
-    id_iter = iter(ids) if ids is not None else None
-    for messages in conversations:
-        line: dict[str, Any] = {"messages": to_openai_messages(list(messages)), **body}
-        if id_iter is not None:
-            try:
-                line["custom_id"] = next(id_iter)
-            except StopIteration:
-                raise ValueError("ids ran out before the conversations did: give one id per conversation") from None
-        yield line
+    return chat_lines((to_openai_messages(list(messages)) for messages in conversations), ids=ids, **body)
 
 
 def read_responses(path: str) -> Iterator[tuple[str, ChatResponse | None, dict[str, Any] | None]]:

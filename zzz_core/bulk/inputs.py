@@ -36,6 +36,7 @@ __all__ = [
     "BulkInputError",
     "BulkItem",
     "InputSummary",
+    "chat_lines",
     "iter_items",
     "parse_item",
     "scan",
@@ -241,6 +242,33 @@ def iter_items(source: Source, *, kind: str | None = None, model: str | None = N
         elif isinstance(obj, BulkItem):
             obj = {"custom_id": obj.custom_id, "url": obj.url, "body": obj.body}
         yield parse_item(obj, line=n, kind=kind, model=model)
+
+
+def chat_lines(
+    conversations: Iterable[list[dict[str, Any]]], *, ids: Iterable[str] | None = None, **body: Any
+) -> Iterator[dict[str, Any]]:
+    """One chat shorthand line per conversation (OpenAI-format messages), read lazily.
+
+    The skins' bulk helpers convert their framework's messages and hand them here.
+
+    Args:
+        conversations: The messages of each request.
+        ids: The ``custom_id`` of each request, in order (default: :func:`stable_id` later,
+            when the line is read).
+        **body: Request parameters for every request (``temperature=0``, ``max_tokens=…``).
+
+    Raises:
+        ValueError: ``ids`` ran out before ``conversations`` did.
+    """
+    id_iter = iter(ids) if ids is not None else None
+    for messages in conversations:
+        line: dict[str, Any] = {"messages": messages, **body}
+        if id_iter is not None:
+            try:
+                line["custom_id"] = next(id_iter)
+            except StopIteration:
+                raise ValueError("ids ran out before the requests did: give one id per request") from None
+        yield line
 
 
 def id_hash(custom_id: str) -> int:

@@ -100,3 +100,18 @@ def test_parse_item_does_not_modify_the_callers_body():
     body = {"input": "x"}
     item = parse_item({"url": "/v1/embeddings", "body": body}, line=1, model="m")
     assert item.body["model"] == "m" and "model" not in body
+
+
+def test_chat_lines_pair_ids_with_conversations_lazily():
+    from zzz_core.bulk.inputs import chat_lines
+
+    msgs = [[{"role": "user", "content": "a"}], [{"role": "user", "content": "b"}]]
+    assert list(chat_lines(msgs, ids=["x", "y"], temperature=0)) == [
+        {"messages": msgs[0], "temperature": 0, "custom_id": "x"},
+        {"messages": msgs[1], "temperature": 0, "custom_id": "y"},
+    ]
+    assert "custom_id" not in next(chat_lines(msgs))
+    lines = chat_lines(msgs, ids=["x"])
+    assert next(lines)["custom_id"] == "x"
+    with pytest.raises(ValueError, match="give one id per request"):
+        next(lines)
