@@ -35,7 +35,7 @@ from .decode import (  # the balance decoders moved to decode.py; still importab
 from .error_map import ErrorContext
 from .presets import balance_apis_for
 from .profiles import get_profile
-from .rerank import RERANK_PATH, RerankBatch, merge_rerank, plan_rerank
+from .rerank import RERANK_PATH, RerankBatch, RerankPlan, merge_rerank, plan_rerank
 from .streams import AsyncChatStream, AsyncCompletionStream, ChatStream, CompletionStream
 from .transport import Reply, Transport, retry_observer
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
@@ -244,10 +244,13 @@ class Gateway:
             query, documents, model=model, gateway=self.config.gateway, top_n=top_n,
             return_documents=return_documents, max_documents=max_documents, extra_body=extra_body,
         )  # fmt: skip
-        parts = []
+        parts: list[RerankResult] = []
         for batch in plan.batches:
-            payload, host = self.transport.request_json("POST", RERANK_PATH, batch.body, require="results")
-            parts.append(_rerank_part(payload, host, batch))
+            try:
+                payload, host = self.transport.request_json("POST", RERANK_PATH, batch.body, require="results")
+                parts.append(_rerank_part(payload, host, batch))
+            except E.ZZZError as exc:
+                raise _not_ranked(exc, batch, plan) from None
         return merge_rerank(plan, parts)
 
     async def arerank(
@@ -270,9 +273,14 @@ class Gateway:
         gate = asyncio.Semaphore(max(1, concurrency))
 
         async def one(batch: RerankBatch) -> RerankResult:
-            async with gate:
-                payload, host = await self.transport.arequest_json("POST", RERANK_PATH, batch.body, require="results")
-            return _rerank_part(payload, host, batch)
+            try:
+                async with gate:
+                    payload, host = await self.transport.arequest_json(
+                        "POST", RERANK_PATH, batch.body, require="results"
+                    )
+                return _rerank_part(payload, host, batch)
+            except E.ZZZError as exc:
+                raise _not_ranked(exc, batch, plan) from None
 
         tasks = [asyncio.ensure_future(one(b)) for b in plan.batches]
         try:
@@ -350,6 +358,19 @@ def _rerank_part(payload: Any, host: str, batch: RerankBatch) -> RerankResult:
         raise error_map.classify(status=200, code=None, message=msg, body=payload, ctx=ctx)
     return _parse(lambda p, h: parse_rerank_response(p, batch.documents, offset=batch.offset, host=h), payload,
                   host, RERANK_PATH)  # fmt: skip
+
+
+def _not_ranked(exc: E.ZZZError, batch: RerankBatch, plan: RerankPlan) -> E.ZZZError:
+    """When the documents went in batches, say which ones the failed batch carried."""
+    if len(plan.batches) > 1:
+        end = batch.offset + len(batch.documents)
+        total = plan.batches[-1].offset + len(plan.batches[-1].documents)
+        exc.message = (
+            f"{exc.message} [rerank batch of documents {batch.offset}-{end - 1} of {total} failed; "
+            "no ranking was returned]"
+        )
+        exc.args = (exc.message,)
+    return exc
 
 
 def _no_stream(body: dict[str, Any]) -> dict[str, Any]:

@@ -232,3 +232,21 @@ def test_a_404_on_chat_stays_what_it_was(gw, sim):
         404, b'{"error": {"message": "Invalid URL"}}', ErrorContext(url="http://h/v1/chat/completions")
     )
     assert isinstance(err, E.InvalidRequestError) and not isinstance(err, E.EndpointNotSupportedError)
+
+
+async def test_a_failed_batch_names_the_documents_it_carried(small_sim, monkeypatch):
+    monkeypatch.setattr("zzz_core.retry.backoff_delay", lambda n, retry_after=None: 0.0)
+    gw = Gateway(ZZZConfig.resolve(api_key=KEY, base_url=small_sim.base_url, max_retries=0))
+    small_sim.clear_faults()
+    small_sim.inject(Fault.error("balance"), times=None, path="/rerank")
+    try:
+        with pytest.raises(E.InsufficientBalanceError, match=r"batch of documents 0-1 of 5 failed"):
+            gw.rerank(QUERY, DOCS, model=MODEL, max_documents=2)
+        with pytest.raises(E.InsufficientBalanceError, match=r"batch of documents \d-\d of 5 failed"):
+            await gw.arerank(QUERY, DOCS, model=MODEL, max_documents=2)
+        with pytest.raises(E.InsufficientBalanceError) as one_batch:
+            gw.rerank(QUERY, DOCS, model=MODEL)
+        assert "batch" not in str(one_batch.value)
+    finally:
+        small_sim.clear_faults()
+        await gw.aclose()
