@@ -111,7 +111,8 @@ class _Rows:
                 starting at ``concurrency`` (at most ``max_concurrency``, ``requests_per_minute``).
             params: Body parameters of every request (``temperature``, ``max_tokens``,
                 ``dimensions``…) when ``model`` is a name.
-            max_cost: Each batch's budget (``zzz_core.pricing``); a stop ends the run.
+            max_cost: Each batch's budget (``zzz_core.pricing``); reaching it ends the run (a budget
+                per batch, not one shared by all workers).
             stop_grace: Seconds requests in flight get after an account stop.
         """
         if isinstance(model, str):

@@ -231,7 +231,7 @@ def shared_limiter(
         concurrency: Requests in flight across all workers at the start; grows up to
             ``max_concurrency`` while calls succeed, halves on throttling.
         requests_per_minute: Optional caps across all workers (requests are spaced evenly);
-            ``tokens_per_minute`` charges a guess from the input, corrected by the usage.
+            ``tokens_per_minute`` is charged with each answer's usage as it comes back.
         detached: Let the actor outlive this driver (share it between jobs); see the module docstring.
         lease_timeout: Seconds after which a slot that was never released is taken back.
         namespace: The Ray namespace of the actor.
