@@ -36,8 +36,9 @@ Without ``limiter=`` each batch keeps its own adaptive limit; with the
 
 The key never travels with the callables: a pickled :class:`~zzz_core.ZZZConfig` (or
 skin model) re-reads ``$ZZZ_API_KEY`` on the worker, so pass it through Ray's
-``runtime_env={"env_vars": {"ZZZ_API_KEY": ...}}``.  Ray itself is imported only by
-:func:`resume` and :func:`write_results`; the callables need just the batch.
+``runtime_env={"env_vars": {"ZZZ_API_KEY": ...}}``.  This module never imports Ray (the
+callables need just the batch; :func:`resume` and :func:`write_results` only call the
+dataset's methods); :func:`shared_limiter` does, when a limiter is made.
 """
 
 from __future__ import annotations
