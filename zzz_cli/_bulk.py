@@ -78,6 +78,14 @@ def add_bulk_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                             "first priced call, or --currency)")  # fmt: skip
         p.add_argument("--currency", choices=("CNY", "USD"), help="the currency of --max-cost")
         p.add_argument("--retry-failed", action="store_true", help="send the recorded per-item failures again")
+        if name == "embed":
+            p.add_argument(
+                "--embed-batch",
+                type=_positive_int,
+                default=256,
+                metavar="N",
+                help="one-text lines are packed N to a request (default 256); each is recorded alone",
+            )
         p.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
         p.set_defaults(handler=cmd_bulk_run, bulk_kind=_KINDS[name])
     p = kinds.add_parser(
@@ -125,6 +133,7 @@ def cmd_bulk_run(args: argparse.Namespace, printer: Printer) -> int:
                 concurrency=args.concurrency, max_concurrency=args.max_concurrency, requests_per_minute=args.rpm,
                 tokens_per_minute=args.tpm, max_cost=args.max_cost, currency=args.currency,
                 retry_failed=args.retry_failed, progress=not args.no_progress,
+                embed_batch_size=getattr(args, "embed_batch", 256),
             )  # fmt: skip
     except BulkInputError as exc:
         raise _UsageError(f"{exc} (nothing was sent)") from None

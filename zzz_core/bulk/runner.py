@@ -49,6 +49,7 @@ from ..transport import retry_observer
 from ..usage import parse_usage
 from .inputs import BulkItem, Source, iter_items, normalize_kind, scan
 from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter, throttle_observer
+from .packing import pack_key, packed_body, split_answer
 from .progress import Snapshot, make_progress
 from .results import ResultsFile, error_record, load_index, success_record
 
@@ -156,6 +157,7 @@ class _Job:
         """Items recorded before this run (for the progress display until the exact count is known)."""
         self.bar: Any = None
         self.observer = throttle_observer(limiter)
+        self.embed_batch_size = 1
 
     def snapshot(self) -> Snapshot:
         r = self.report
@@ -172,47 +174,97 @@ class _Job:
         self.stop.set()
 
     async def one(self, item: BulkItem, expected: int) -> None:
+        """Send one item and record it; then free its slot."""
         if self.observer is not None:
             retry_observer.set(self.observer)  # this task's own context
-        decode, require = _DECODERS[item.kind]
         outcome, retry_after, used = "error", None, 0
         try:
-            try:
-                reply = await self.gateway.transport.arequest("POST", item.url[3:], item.body, require=require)
-                payload, host = reply.payload, reply.host
-                if decode is not None:
-                    decode(payload, host)
-                else:
-                    parse_embedding_response(payload, expected=_n_inputs(item.body), host=host)
-            except E.ZZZError as exc:
-                failure: E.ZZZError | None = exc
-            except ValueError as exc:  # a 200 answer that does not decode
-                failure = E.GatewayError(f"the answer did not decode: {exc}", status_code=200,
-                                         url=item.url, code="malformed_response")  # fmt: skip
-            else:
-                failure = None
-            if failure is None:
-                usage = parse_usage(payload.get("usage"))
-                used = usage.total_tokens if usage is not None else 0
-                self.report.tokens += used
-                if self.budget is not None:
-                    self.budget.add(str(item.body.get("model") or ""), usage)
-                self.out.write(success_record(item.custom_id, payload, request_id=reply.request_id))
-                self.report.succeeded += 1
-                outcome = "ok"
-                return
-            if isinstance(failure, E.RateLimitError):
-                outcome, retry_after = "throttled", failure.retry_after
-            if isinstance(failure, ACCOUNT_STOPS):
-                self.halt("budget" if failure.category == "budget_exceeded" else "account", failure)
-                return  # not recorded: after a top-up this item is sent again
-            self.out.write(error_record(item.custom_id, failure))
-            self.report.last_error = failure
-            self.report.failed += 1
-            self.report.retryable_failed += bool(failure.retryable)
+            outcome, retry_after, used = await self._single(item)
         finally:
             self.limiter.release(outcome, retry_after=retry_after, tokens=(used - expected) if used else 0)
             self.bar.update(self.snapshot())
+
+    async def _single(self, item: BulkItem) -> tuple[str, float | None, int]:
+        decode, require = _DECODERS[item.kind]
+        try:
+            reply = await self.gateway.transport.arequest("POST", item.url[3:], item.body, require=require)
+            if decode is not None:
+                decode(reply.payload, reply.host)
+            else:
+                parse_embedding_response(reply.payload, expected=_n_inputs(item.body), host=reply.host)
+        except E.ZZZError as exc:
+            return self._failed([item], exc)
+        except ValueError as exc:  # a 200 answer that does not decode
+            return self._failed([item], _undecodable(item, exc))
+        used = self._count_usage(item, reply.payload)
+        self.out.write(success_record(item.custom_id, reply.payload, request_id=reply.request_id))
+        self.report.succeeded += 1
+        return "ok", None, used
+
+    async def many(self, items: list[BulkItem], expected: int) -> None:
+        """Send embedding items packed into one request (:mod:`.packing`) and record each."""
+        if self.observer is not None:
+            retry_observer.set(self.observer)
+        outcome, retry_after, used = "error", None, 0
+        try:
+            outcome, retry_after, used = await self._packed(items)
+        finally:
+            self.limiter.release(outcome, retry_after=retry_after, tokens=(used - expected) if used else 0)
+            self.bar.update(self.snapshot())
+
+    async def _packed(self, items: list[BulkItem]) -> tuple[str, float | None, int]:
+        try:
+            reply = await self.gateway.transport.arequest("POST", items[0].url[3:], packed_body(items), require="data")
+            parse_embedding_response(reply.payload, expected=len(items), host=reply.host)
+            pieces = split_answer(reply.payload, items)
+        except E.ZZZError as exc:
+            failure: E.ZZZError = exc
+        except ValueError as exc:
+            failure = _undecodable(items[0], exc)
+        else:
+            used = self._count_usage(items[0], reply.payload)
+            for item, piece in zip(items, pieces, strict=True):
+                self.out.write(success_record(item.custom_id, piece, request_id=reply.request_id))
+            self.report.succeeded += len(items)
+            return "ok", None, used
+        if len(items) > 1 and isinstance(failure, E.InvalidRequestError):
+            # One text may be what the gateway refuses: each alone, so the others are kept.
+            # These are new requests (one per text), not the failed one sent again.
+            result: tuple[str, float | None, int] = ("error", None, 0)
+            for item in items:
+                if self.stop.is_set():
+                    break
+                result = await self._single(item)
+            return result
+        return self._failed(items, failure)
+
+    def _count_usage(self, item: BulkItem, payload: dict[str, Any]) -> int:
+        usage = parse_usage(payload.get("usage"))
+        used = usage.total_tokens if usage is not None else 0
+        self.report.tokens += used
+        if self.budget is not None:
+            self.budget.add(str(item.body.get("model") or ""), usage)
+        return used
+
+    def _failed(self, items: list[BulkItem], failure: E.ZZZError) -> tuple[str, float | None, int]:
+        """Record a failure for ``items`` (or stop the job); the limiter outcome."""
+        outcome, retry_after = (
+            ("throttled", failure.retry_after) if isinstance(failure, E.RateLimitError) else ("error", None)
+        )
+        if isinstance(failure, ACCOUNT_STOPS):
+            self.halt("budget" if failure.category == "budget_exceeded" else "account", failure)
+            return outcome, retry_after, 0  # not recorded: after a top-up these items are sent again
+        for item in items:
+            self.out.write(error_record(item.custom_id, failure))
+        self.report.last_error = failure
+        self.report.failed += len(items)
+        self.report.retryable_failed += len(items) if failure.retryable else 0
+        return outcome, retry_after, 0
+
+
+def _undecodable(item: BulkItem, exc: ValueError) -> E.ZZZError:
+    return E.GatewayError(f"the answer did not decode: {exc}", status_code=200, url=item.url,
+                          code="malformed_response")  # fmt: skip
 
 
 def _n_inputs(body: dict[str, Any]) -> int:
@@ -270,6 +322,7 @@ async def arun_bulk(
     progress: Any = "auto",
     stop_grace: float = 30.0,
     fsync: bool = False,
+    embed_batch_size: int = 256,
     **settings: Any,
 ) -> BulkReport:
     """Send every request of ``source`` and record each answer in ``output`` (see the module docstring).
@@ -291,6 +344,9 @@ async def arun_bulk(
         progress: ``"auto"`` (tqdm on a terminal, else log lines), ``True``, ``False``, or a ``Progress``.
         stop_grace: Seconds the requests in flight get to finish after an account stop.
         fsync: ``os.fsync`` after every line (survives a power cut; slower).
+        embed_batch_size: Embedding items of one text each are packed this many to a request (the
+            same model and parameters, consecutive in the input); each is still recorded on its own.
+            1 sends each alone.
 
     Returns:
         The :class:`BulkReport`; ``report.exit_status`` is what the CLI exits with.
@@ -327,6 +383,7 @@ async def arun_bulk(
         try:
             job = _Job(gateway, limiter, out, report, budget, tokens_per_minute is not None)
             job.base = min(len(index), total)
+            job.embed_batch_size = max(1, embed_batch_size)
             job.bar = make_progress(progress, total, job.base)
             await _drive(job, iter_items(source, kind=kind, model=model), index, stop_grace)
         finally:
@@ -346,29 +403,51 @@ async def arun_bulk(
 async def _drive(job: _Job, items: Iterable[BulkItem], index: Any, stop_grace: float) -> None:
     report = job.report
     tasks: set[asyncio.Task[None]] = set()
+
+    async def send(batch: list[BulkItem], packed: bool) -> bool:
+        """Start ``batch`` when the limiter allows; False once the job is stopping."""
+        expected = sum(_expected_tokens(i) for i in batch) if job.estimate_tokens else 0
+        await job.limiter.acquire(expected)
+        if job.budget is not None:
+            try:
+                job.budget.check()
+            except E.ZZZError as exc:
+                job.halt("budget", exc)
+        if job.stop.is_set():
+            job.limiter.release("error")
+            return False
+        task = asyncio.ensure_future(job.many(batch, expected) if packed else job.one(batch[0], expected))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return True
+
     rest = iter(items)
+    group: list[BulkItem] = []
+    group_key: str | None = None
     for item in rest:
         if item.custom_id in index:
             report.already_done += 1
             continue
         if job.stop.is_set():
             break
-        expected = _expected_tokens(item) if job.estimate_tokens else 0
-        await job.limiter.acquire(expected)
-        budget_error = None
-        if job.budget is not None:
-            try:
-                job.budget.check()
-            except E.ZZZError as exc:
-                budget_error = exc
-        if budget_error is not None:
-            job.halt("budget", budget_error)
-        if job.stop.is_set():
-            job.limiter.release("error")
+        key = pack_key(item) if job.embed_batch_size > 1 else None
+        if group and key != group_key:
+            batch, group = group, []
+            if not await send(batch, True):
+                break
+        if key is not None:
+            group_key = key
+            group.append(item)
+            if len(group) >= job.embed_batch_size:
+                batch, group = group, []
+                if not await send(batch, True):
+                    break
+            continue
+        if not await send([item], False):
             break
-        task = asyncio.ensure_future(job.one(item, expected))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+    else:
+        if group:
+            await send(group, True)
     await _finish(job, tasks, stop_grace)
     for item in rest:  # after a stop: count what earlier runs recorded, for the summary
         report.already_done += item.custom_id in index

@@ -163,3 +163,27 @@ def test_max_cost_stops_like_an_empty_balance_and_resumes_with_more(tmp_path, zz
     report = run_bulk(src, out, kind="chat", model="gpt-4o-mini", max_cost=1.0, **settings)
     assert report.complete and report.exit_status == 0
     assert answered(zzz_simulator) == Counter({f"q{i}": 1 for i in range(40)})
+
+
+def test_one_text_embedding_items_are_packed_and_recorded_each(tmp_path, zzz_simulator, settings):
+    src, out = write_input(tmp_path / "in.jsonl", 600, kind="embeddings"), tmp_path / "out.jsonl"
+    report = run_bulk(src, out, kind="embed", model="text-embedding-3-small", **settings)
+    assert report.complete and report.succeeded == 600
+    assert zzz_simulator.count("/embeddings") == 3  # 256 + 256 + 88
+    lines = {r["custom_id"]: r for r in recorded(out)}
+    from zzz_core import Gateway, ZZZConfig, build_embedding_request
+
+    gw = Gateway(ZZZConfig.resolve(api_key=KEY, base_url=zzz_simulator.base_url))
+    alone = gw.embed(build_embedding_request("text-embedding-3-small", ["item 7"])).vectors[0]
+    body = lines["q7"]["response"]["body"]
+    assert len(body["data"]) == 1 and body["data"][0]["index"] == 0
+    assert body["data"][0]["embedding"] == pytest.approx(alone)
+    assert sum(r["response"]["body"]["usage"]["total_tokens"] for r in lines.values()) == report.tokens
+
+
+def test_a_refused_pack_is_sent_again_one_text_at_a_time(tmp_path, zzz_simulator, settings):
+    src, out = write_input(tmp_path / "in.jsonl", 10, kind="embeddings"), tmp_path / "out.jsonl"
+    zzz_simulator.inject(Fault.error("invalid_request"), times=1, path="/embeddings")
+    report = run_bulk(src, out, kind="embed", model="text-embedding-3-small", **settings)
+    assert report.complete and report.succeeded == 10 and report.failed == 0
+    assert zzz_simulator.count("/embeddings") == 1 + 10
