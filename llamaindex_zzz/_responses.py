@@ -19,7 +19,11 @@ from typing import Any
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
     CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
     LogProb,
     MessageRole,
     TextBlock,
@@ -41,8 +45,11 @@ from zzz_core import (
 __all__ = [
     "ChatStreamState",
     "CompletionStreamState",
+    "acompletions_from_chat",
     "chat_response",
     "completion_response",
+    "completions_from_chat",
+    "cost_on",
     "usage_dict",
     "usage_kwargs",
 ]
@@ -340,3 +347,45 @@ class CompletionStreamState:
         extra = usage_kwargs(self._usage)
         _call_info(raw, extra, self._source, self._include_headers)
         return CompletionResponse(text=self._text, delta=chunk.text, raw=raw, additional_kwargs=extra)
+
+
+def cost_on(response: Any, result: Any) -> None:
+    """A stream's cost is known once it ends: put it on the last response it yielded (the one
+    LlamaIndex's end event and a consumer keeping the last response both hold), and on that
+    response's message, whose ``additional_kwargs`` LlamaIndex's chat-to-completion stream
+    wrapper hands on as the completion's."""
+    if response is None or result.cost is None:
+        return
+    response.additional_kwargs["cost"] = result.cost.as_metadata()
+    message = getattr(response, "message", None)
+    if message is not None:
+        message.additional_kwargs["cost"] = response.additional_kwargs["cost"]
+
+
+# LlamaIndex's own chat-to-completion stream wrappers copy each response as it arrives, so the
+# cost (known when the stream ends) would miss the last completion; these hold one response back.
+def _as_completion(response: ChatResponse) -> CompletionResponse:
+    extra = {**response.message.additional_kwargs, **response.additional_kwargs}
+    return CompletionResponse(
+        text=response.message.content or "", additional_kwargs=extra, delta=response.delta, raw=response.raw
+    )
+
+
+def completions_from_chat(responses: ChatResponseGen) -> CompletionResponseGen:
+    pending = None
+    for response in responses:
+        if pending is not None:
+            yield _as_completion(pending)
+        pending = response
+    if pending is not None:
+        yield _as_completion(pending)
+
+
+async def acompletions_from_chat(responses: ChatResponseAsyncGen) -> CompletionResponseAsyncGen:
+    pending = None
+    async for response in responses:
+        if pending is not None:
+            yield _as_completion(pending)
+        pending = response
+    if pending is not None:
+        yield _as_completion(pending)

@@ -258,7 +258,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
                 if final is not None:
                     yield final
                 else:
-                    _cost_on(last, result)
+                    R.cost_on(last, result)
             finally:
                 stream.close()
 
@@ -283,7 +283,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
                     response = state.feed(chunk)
                     if response is not None:
                         yield (last := response)
-                _cost_on(last, self._counted(stream.result(), body))
+                R.cost_on(last, self._counted(stream.result(), body))
             finally:
                 stream.close()
 
@@ -306,7 +306,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         if self.metadata.is_chat_model:
-            return _completions(self._stream_chat(prompt_to_messages(prompt), **kwargs))
+            return R.completions_from_chat(self._stream_chat(prompt_to_messages(prompt), **kwargs))
         return self._stream_complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
 
     # ------------------------------------------------------------------ async
@@ -340,7 +340,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
                 if final is not None:
                     yield final
                 else:
-                    _cost_on(last, result)
+                    R.cost_on(last, result)
             finally:
                 await stream.aclose()
 
@@ -365,7 +365,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
                     response = state.feed(chunk)
                     if response is not None:
                         yield (last := response)
-                _cost_on(last, await self._acounted(stream.result(), body))
+                R.cost_on(last, await self._acounted(stream.result(), body))
             finally:
                 await stream.aclose()
 
@@ -388,7 +388,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     @llm_completion_callback()
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         if self.metadata.is_chat_model:
-            return _acompletions(await self._astream_chat(prompt_to_messages(prompt), **kwargs))
+            return R.acompletions_from_chat(await self._astream_chat(prompt_to_messages(prompt), **kwargs))
         return await self._astream_complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
 
     # ---------------------------------------------------------------- tool calling
@@ -467,45 +467,3 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     ) -> list[ToolSelection]:
         """The response's tool calls; safe on every partial response of a stream."""
         return T.tool_selections(response, error_on_no_tool_call)
-
-
-def _cost_on(response: Any, result: Any) -> None:
-    """A stream's cost is known once it ends: put it on the last response it yielded (the one
-    LlamaIndex's end event and a consumer keeping the last response both hold), and on that
-    response's message, whose ``additional_kwargs`` LlamaIndex's chat-to-completion stream
-    wrapper hands on as the completion's."""
-    if response is None or result.cost is None:
-        return
-    response.additional_kwargs["cost"] = result.cost.as_metadata()
-    message = getattr(response, "message", None)
-    if message is not None:
-        message.additional_kwargs["cost"] = response.additional_kwargs["cost"]
-
-
-# LlamaIndex's own chat-to-completion stream wrappers copy each response as it arrives, so the
-# cost (known when the stream ends) would miss the last completion; these hold one response back.
-def _as_completion(response: ChatResponse) -> CompletionResponse:
-    extra = {**response.message.additional_kwargs, **response.additional_kwargs}
-    return CompletionResponse(
-        text=response.message.content or "", additional_kwargs=extra, delta=response.delta, raw=response.raw
-    )
-
-
-def _completions(responses: ChatResponseGen) -> CompletionResponseGen:
-    pending = None
-    for response in responses:
-        if pending is not None:
-            yield _as_completion(pending)
-        pending = response
-    if pending is not None:
-        yield _as_completion(pending)
-
-
-async def _acompletions(responses: ChatResponseAsyncGen) -> CompletionResponseAsyncGen:
-    pending = None
-    async for response in responses:
-        if pending is not None:
-            yield _as_completion(pending)
-        pending = response
-    if pending is not None:
-        yield _as_completion(pending)

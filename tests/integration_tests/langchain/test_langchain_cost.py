@@ -342,3 +342,12 @@ def test_low_balance_warns_when_the_block_starts_and_ends(fresh: GatewaySimulato
         with zzz_cost(low_balance=10):
             pass
     fresh.balance = 111.8658
+
+
+def test_run_prices_win_over_the_models_own(fresh: GatewaySimulator) -> None:
+    run_prices = {"gpt-4o-mini": {"input": 7, "output": 9, "currency": "CNY"}}
+    with zzz_cost(prices=run_prices) as cb:
+        msg = chat(fresh).invoke("hello")
+    u = msg.usage_metadata
+    assert msg.response_metadata["cost"]["currency"] == "USD"  # the message keeps the model's own price
+    assert cb.currency == "CNY" and cb.total_cost == pytest.approx(u["input_tokens"] * 7e-6 + u["output_tokens"] * 9e-6)
