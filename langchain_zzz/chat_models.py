@@ -40,7 +40,7 @@ __all__ = ["ChatZZZ"]
 #: Sampling and output fields of ChatZZZ, sent through build_chat_request (None = not sent).
 _FIELD_PARAMS = (
     "temperature", "top_p", "max_tokens", "n", "seed", "presence_penalty", "frequency_penalty",
-    "logit_bias", "logprobs", "top_logprobs", "reasoning_effort", "response_format",
+    "logit_bias", "logprobs", "top_logprobs", "reasoning_effort", "thinking", "response_format",
 )  # fmt: skip
 _CONSUMED = ("stream", "ls_structured_output_format", "structured_output_format")
 
@@ -83,6 +83,10 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     reasoning_effort: str | None = None
     """``minimal``/``low``/``medium``/``high`` (``none``/``xhigh`` where the model has them); sent
     only to models that take it."""
+    thinking: bool | int | None = None
+    """Switch thinking on (``True``, or a budget of tokens) or off (``False``), sent the way the model's
+    family takes it (Qwen ``enable_thinking``, GLM/DeepSeek/Kimi ``thinking.type``, new-api's
+    ``-thinking``/``-nothinking`` suffix; docs/reasoning.md). ``None`` leaves the model's default."""
     response_format: dict[str, Any] | None = None
     streaming: bool = False
     """Stream internally even for ``invoke``."""

@@ -87,6 +87,11 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         default=None, gt=0, description="Output cap (sent as max_completion_tokens where needed)."
     )
     reasoning_effort: str | None = Field(default=None, description="minimal/low/medium/high for models that take it.")
+    thinking: bool | int | None = Field(
+        default=None,
+        description="Thinking on (True, or a budget of tokens) or off (False), sent the way the model's family "
+        "takes it (docs/reasoning.md); None leaves the model's default.",
+    )
     strict: bool | None = Field(
         default=None, description="Strict JSON schemas for tools and structured output; None leaves the flag out."
     )
@@ -185,6 +190,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "reasoning_effort": self.reasoning_effort,
+            "thinking": self.thinking,
         }
         body = build_chat_request(
             self.model,

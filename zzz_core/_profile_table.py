@@ -79,16 +79,22 @@ _CLAUDE: dict[str, Any] = dict(
 _CLAUDE_THINKS: dict[str, Any] = dict(_CLAUDE, reasoning_effort=True, reasoning_efforts=("low", "medium", "high"))
 # Gemini through new-api: json_object -> responseMimeType works; json_schema conversion is not
 # guaranteed on every relay, so structured output defaults to function calling.
+# Thinking on/off through new-api's model-name suffix (its Gemini ThinkingAdapter, wire-facts-2 §6).
 _GEMINI: dict[str, Any] = dict(
     family="gemini", context_window=1_048_576, max_output_tokens=8192,
-    tool_calling=True, parallel_tool_calls=True, vision=True, json_mode=True,
+    tool_calling=True, parallel_tool_calls=True, vision=True, json_mode=True, thinking_switch="model_suffix",
 )
 # unsure: Gemini 3 takes thinkingLevel, which new-api derives from reasoning_effort.
 _GEMINI_THINKS: dict[str, Any] = dict(
     _GEMINI, max_output_tokens=65_536, reasoning=True, reasoning_effort=True,
     reasoning_efforts=("low", "medium", "high"),
 )
-_DEEPSEEK: dict[str, Any] = dict(family="deepseek", context_window=128_000, max_output_tokens=8192, json_mode=True)
+# DeepSeek, GLM and Kimi switch thinking with {"thinking": {"type": "enabled"|"disabled"}} (wire-facts-2 §6;
+# unsure for Kimi: a third-party source).  Qwen on DashScope takes enable_thinking (+ thinking_budget),
+# with thinking on only in streams.
+_DEEPSEEK: dict[str, Any] = dict(
+    family="deepseek", context_window=128_000, max_output_tokens=8192, json_mode=True, thinking_switch="thinking_type"
+)
 # DeepSeek reasoners ignore temperature/top_p/penalties (no error, so we leave them in) but
 # answer 400 to logprobs/top_logprobs.
 _DEEPSEEK_R: dict[str, Any] = dict(
@@ -96,11 +102,16 @@ _DEEPSEEK_R: dict[str, Any] = dict(
 )
 _QWEN: dict[str, Any] = dict(
     family="qwen", context_window=131_072, max_output_tokens=8192, parallel_tool_calls=True, json_mode=True,
+    thinking_switch="enable_thinking", thinking_stream_only=True,
 )
-_GLM: dict[str, Any] = dict(family="glm", context_window=128_000, max_output_tokens=4096, json_mode=True)
+_GLM: dict[str, Any] = dict(
+    family="glm", context_window=128_000, max_output_tokens=4096, json_mode=True, thinking_switch="thinking_type"
+)
 # GLM-4.5+ think by default and, like DeepSeek, want reasoning_content back on tool-call turns.
 _GLM_THINKS: dict[str, Any] = dict(_GLM, reasoning=True, replay_reasoning=True)
-_KIMI: dict[str, Any] = dict(family="kimi", context_window=131_072, max_output_tokens=8192, json_mode=True)
+_KIMI: dict[str, Any] = dict(
+    family="kimi", context_window=131_072, max_output_tokens=8192, json_mode=True, thinking_switch="thinking_type"
+)
 
 
 def _row(pattern: str, *bases: dict[str, Any], **fields: Any) -> Row:

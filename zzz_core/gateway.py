@@ -98,10 +98,20 @@ class Gateway:
     # -- chat ----------------------------------------------------------------
 
     def chat(self, body: dict[str, Any]) -> ChatResult:
+        if _thinks_only_in_streams(body):
+            stream = self.chat_stream(body)
+            for _ in stream:  # the aggregate is the answer
+                pass
+            return stream.result()
         reply = self.transport.request("POST", CHAT_PATH, _no_stream(body), require="choices")
         return _with_reply(_parse(parse_chat_response, reply.payload, reply.host, CHAT_PATH), reply)
 
     async def achat(self, body: dict[str, Any]) -> ChatResult:
+        if _thinks_only_in_streams(body):
+            astream = self.achat_stream(body)
+            async for _ in astream:
+                pass
+            return astream.result()
         reply = await self.transport.arequest("POST", CHAT_PATH, _no_stream(body), require="choices")
         return _with_reply(_parse(parse_chat_response, reply.payload, reply.host, CHAT_PATH), reply)
 
@@ -371,6 +381,12 @@ def _not_ranked(exc: E.ZZZError, batch: RerankBatch, plan: RerankPlan) -> E.ZZZE
         )
         exc.args = (exc.message,)
     return exc
+
+
+def _thinks_only_in_streams(body: dict[str, Any]) -> bool:
+    """Thinking switched on for a model that thinks only in streams (DashScope answers 400
+    "enable_thinking must be set to false for non-streaming calls"): stream internally."""
+    return body.get("enable_thinking") is True and get_profile(str(body.get("model") or "")).thinking_stream_only
 
 
 def _no_stream(body: dict[str, Any]) -> dict[str, Any]:

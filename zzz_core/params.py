@@ -204,6 +204,33 @@ def _reasoning_effort(body: dict[str, Any], profile: ModelProfile, model: str, e
                    f"({profile.family} models) does not take it. Pass it in extra_body to send it anyway.")
 
 
+_NAME_THINKING_SUFFIX = re.compile(r"-(?:nothinking|thinking(?:-\d+)?)$")
+
+
+def _thinking(body: dict[str, Any], profile: ModelProfile, model: str, thinking: Any) -> None:
+    """Put the ``thinking`` switch in ``body`` the way the model's family takes it (profile data)."""
+    if not isinstance(thinking, (bool, int)) or (not isinstance(thinking, bool) and thinking < 1):
+        raise InvalidInputError(f"thinking must be True, False or a positive budget of tokens; got {thinking!r}")
+    on = thinking is not False
+    budget = None if isinstance(thinking, bool) else int(thinking)
+    switch = profile.thinking_switch
+    if switch == "enable_thinking":
+        body["enable_thinking"] = on
+        if budget is not None:
+            body["thinking_budget"] = budget
+    elif switch == "thinking_type":
+        body["thinking"] = {"type": "enabled" if on else "disabled"}
+        if budget is not None:
+            _warn_once(profile, "thinking:budget", f"thinking={budget}: {model!r} ({profile.family} models) takes no "
+                       "thinking budget; thinking was switched on without one.")
+    elif switch == "model_suffix":
+        base = _NAME_THINKING_SUFFIX.sub("", str(body["model"]))
+        body["model"] = f"{base}-nothinking" if not on else f"{base}-thinking" + (f"-{budget}" if budget else "")
+    else:
+        _warn_once(profile, "thinking", f"thinking={thinking!r} was not sent: {model!r} ({profile.family} models) "
+                   "has no known thinking switch (use reasoning_effort, or extra_body with the model's own field).")
+
+
 def build_chat_request(
     model: str, messages: Any, *, profile: ModelProfile | None = None, stream: bool = False, stream_usage: bool = True,
     temperature: float | None = None, top_p: float | None = None, max_tokens: int | None = None, n: int | None = None,
@@ -212,7 +239,7 @@ def build_chat_request(
     logprobs: bool | None = None, top_logprobs: int | None = None, reasoning_effort: str | None = None,
     response_format: Mapping[str, Any] | None = None, tools: list[dict[str, Any]] | None = None,
     tool_choice: Any = None, parallel_tool_calls: bool | None = None, user: str | None = None,
-    extra_body: Mapping[str, Any] | None = None,
+    thinking: bool | int | None = None, extra_body: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the JSON body of ``POST /v1/chat/completions`` for ``model``.
 
@@ -231,6 +258,10 @@ def build_chat_request(
         tools: OpenAI tool dicts (see :func:`function_tool`); an empty list is not sent.
         tool_choice: Any spelling :func:`normalize_tool_choice` takes.
         parallel_tool_calls: Sent only when set (True or False) and tools are present.
+        thinking: ``True``/``False`` switches thinking on/off, an int switches it on with that
+            budget of tokens; sent the way the profile's ``thinking_switch`` says (Qwen
+            ``enable_thinking``/``thinking_budget``, GLM/DeepSeek/Kimi ``thinking.type``, new-api's
+            ``-thinking``/``-nothinking`` model suffix).  ``None`` leaves the model's default.
         extra_body: Fields merged into the body last, overriding anything.
         **others: ``temperature``, ``top_p``, ``max_tokens``, ``n``, ``stop`` (str or list),
             ``seed``, ``presence_penalty``, ``frequency_penalty``, ``logit_bias``,
@@ -254,6 +285,8 @@ def build_chat_request(
     })
     if reasoning_effort is not None:
         _reasoning_effort(body, profile, model, reasoning_effort)
+    if thinking is not None:
+        _thinking(body, profile, model, thinking)
     if response_format is not None and not isinstance(response_format, Mapping):
         raise InvalidInputError(f"response_format must be a dict; got {type(response_format).__name__}")
     if tools is not None and not isinstance(tools, list):

@@ -33,6 +33,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "REASONING_EFFORTS",
     "STRUCTURED_OUTPUT_METHODS",
+    "THINKING_SWITCHES",
     "UNKNOWN_PROFILE",
     "ModelProfile",
     "get_profile",
@@ -45,6 +46,8 @@ __all__ = [
 REASONING_EFFORTS: tuple[str, ...] = ("none", "minimal", "low", "medium", "high", "xhigh")
 #: The values of :attr:`ModelProfile.structured_output_method`.
 STRUCTURED_OUTPUT_METHODS: tuple[str, ...] = ("json_schema", "function_calling", "json_mode")
+#: The ways a family takes the ``thinking=`` switch (``ModelProfile.thinking_switch``).
+THINKING_SWITCHES: tuple[str | None, ...] = (None, "enable_thinking", "thinking_type", "model_suffix")
 _MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens")
 
 
@@ -104,6 +107,14 @@ class ModelProfile:
     """The reasoning effort a new-api name suffix carries (``o3-mini-high`` -> ``"high"``)."""
     thinking: bool | None = None
     """Set by a ``-thinking`` (True) or ``-nothinking`` (False) name suffix."""
+    thinking_switch: str | None = None
+    """How the ``thinking=`` setting reaches this family (wire-facts-2 §6): ``"enable_thinking"``
+    (DashScope/Qwen: ``enable_thinking`` + ``thinking_budget``), ``"thinking_type"`` (GLM, DeepSeek,
+    Kimi: ``thinking: {"type": "enabled"|"disabled"}``), ``"model_suffix"`` (new-api's
+    ``-thinking``/``-thinking-<budget>``/``-nothinking`` on the model name), or None (no switch)."""
+    thinking_stream_only: bool = False
+    """Thinking is accepted only on streams (DashScope: "enable_thinking must be set to false for
+    non-streaming calls"), so a non-streamed call with thinking on is streamed internally."""
     known: bool = True
     """False for the fallback an unknown model gets."""
 
@@ -114,6 +125,8 @@ class ModelProfile:
         if not isinstance(self.reasoning_efforts, tuple):
             object.__setattr__(self, "reasoning_efforts", tuple(self.reasoning_efforts))
         problems = []
+        if self.thinking_switch not in THINKING_SWITCHES:
+            problems.append(f"thinking_switch must be one of {THINKING_SWITCHES}")
         if self.structured_output_method not in STRUCTURED_OUTPUT_METHODS:
             problems.append(f"structured_output_method must be one of {STRUCTURED_OUTPUT_METHODS}")
         if self.max_tokens_param not in _MAX_TOKENS_PARAMS:

@@ -84,7 +84,7 @@ def test_profile_fields_are_the_documented_ones():
         "tool_calling", "parallel_tool_calls", "tool_choice",
         "vision", "json_mode", "json_schema", "structured_output_method", "reasoning", "reasoning_effort",
         "reasoning_efforts", "max_tokens_param", "unsupported_params", "replay_reasoning", "stream_usage",
-        "suffix_effort", "thinking", "known",
+        "suffix_effort", "thinking", "thinking_switch", "thinking_stream_only", "known",
     }
 
 
