@@ -164,7 +164,6 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         messages = convert_to_messages([("human", item)] if isinstance(item, str) else item)
         return self._request(messages, None, stream=False)[0]
 
-
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
     ) -> tuple[dict[str, Any], str]:
