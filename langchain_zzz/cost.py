@@ -38,7 +38,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from zzz_core.pricing import Budget, CallCost, Prices, check_balance, find_price
+from zzz_core.pricing import Budget, CallCost, Prices, balance_watch, find_price
 from zzz_core.pricing.budget import BudgetTotals
 
 from . import _error_boundary
@@ -193,7 +193,7 @@ def zzz_cost(
         The :class:`ZZZCostCallbackHandler`: ``total_cost``, ``currency``, ``by_model``,
         ``total_tokens``, ``spent``, ``calls``.
     """
-    watch = _balance_watch(low_balance, balance_of)
+    watch = balance_watch(low_balance, balance_of)
     handler = ZZZCostCallbackHandler(max_cost, currency=currency, prices=prices, parent=_CURRENT.get())
     token = _CURRENT.set(handler)
     try:
@@ -201,13 +201,3 @@ def zzz_cost(
     finally:
         _CURRENT.reset(token)
         watch()
-
-
-def _balance_watch(low_balance: float | None, balance_of: Any) -> Any:
-    """Check the balance now; return the check to run when the block ends (a no-op without low_balance)."""
-    if low_balance is None:
-        return lambda: None
-    if balance_of is None:
-        raise ValueError("low_balance needs balance_of=<the model whose gateway balance to watch>")
-    check_balance(balance_of, low_balance)
-    return lambda: check_balance(balance_of, low_balance)

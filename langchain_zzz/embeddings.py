@@ -18,7 +18,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from zzz_core import build_embedding_request
-from zzz_core.integration import ProfileCache
+from zzz_core.integration import ProfileCache, embedding_row_texts
 from zzz_core.negotiation import without_disabled
 from zzz_core.pricing import apriced, priced
 
@@ -79,9 +79,7 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
     def bulk_request(self, kind: str, item: Any) -> dict[str, Any]:
         """The request body for rows of a bulk job (``zzz_core.bulk.ray.EmbeddingRows``): ``item``
         is a text or a list of texts; this model's fields apply."""
-        if kind != "embeddings":
-            raise ValueError(f"ZZZEmbeddings makes embeddings requests, not {kind!r}")
-        return self._body([item] if isinstance(item, str) else list(item))
+        return self._body(embedding_row_texts(kind, item, type(self).__name__))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed ``texts`` in order (``[]`` for no texts).

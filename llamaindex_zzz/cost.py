@@ -36,7 +36,7 @@ from llama_index.core.instrumentation.dispatcher import active_instrument_tags, 
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 
-from zzz_core.pricing import Budget, CallCost, Prices, check_balance, find_price
+from zzz_core.pricing import Budget, CallCost, Prices, balance_watch, find_price
 from zzz_core.pricing.budget import BudgetTotals
 from zzz_core.types import Usage
 
@@ -155,12 +155,7 @@ def zzz_cost(
         A :class:`ZZZCostRun`: ``total_cost``, ``currency``, ``by_model``, ``total_tokens``,
         ``spent``, ``calls``.
     """
-    if low_balance is not None and balance_of is None:
-        raise ValueError("low_balance needs balance_of=<the model whose gateway balance to watch>")
-    # llamaindex_zzz's classes keep their shared Gateway in _gateway (LlamaIndex has no config property)
-    watched = getattr(balance_of, "_gateway", balance_of)
-    if low_balance is not None:
-        check_balance(watched, low_balance)
+    watch = balance_watch(low_balance, balance_of)
     _install()
     run = ZZZCostRun(Budget(max_cost, currency, prices=prices))
     _runs[run.id] = run
@@ -170,5 +165,4 @@ def zzz_cost(
             yield run
     finally:
         _runs.pop(run.id, None)
-        if low_balance is not None:
-            check_balance(watched, low_balance)
+        watch()

@@ -95,9 +95,7 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     def bulk_request(self, kind: str, item: Any) -> dict[str, Any]:
         """The request body for rows of a bulk job (``zzz_core.bulk.ray.EmbeddingRows``): ``item``
         is a text or a list of texts; this model's fields apply."""
-        if kind != "embeddings":
-            raise ValueError(f"ZZZEmbedding makes embeddings requests, not {kind!r}")
-        return self._body([item] if isinstance(item, str) else list(item))
+        return self._body(integration.embedding_row_texts(kind, item, type(self).__name__))
 
     def _gate(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()

@@ -45,6 +45,7 @@ __all__ = [
     "DEPRECATED_FIELD_NAMES",
     "ProfileCache",
     "connect",
+    "embedding_row_texts",
     "key_free_state",
     "rename_deprecated_fields",
     "rerank_options",
@@ -213,3 +214,14 @@ def rerank_options(settings: Any, extra_body: Mapping[str, Any] | None) -> dict[
         "max_documents": settings.max_documents,
         "extra_body": dict(extra_body) if extra_body else None,
     }
+
+
+def embedding_row_texts(kind: str, item: Any, owner: str) -> list[str]:
+    """The texts of one row of a bulk embeddings job (a text or a list of texts).
+
+    Raises:
+        ValueError: the job is not an embeddings job (``owner`` names the skin class).
+    """
+    if kind != "embeddings":
+        raise ValueError(f"{owner} makes embeddings requests, not {kind!r}")
+    return [item] if isinstance(item, str) else list(item)

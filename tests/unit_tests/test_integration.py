@@ -177,3 +177,10 @@ def test_both_skins_end_a_stream_with_the_same_tool_call_ids():
     li = [r for r in map(state.feed, chunks) if r is not None][-1]
     assert [b.tool_call_id for b in li.message.blocks] == expected
     assert state.finish(result) is None  # what was streamed already matches the aggregate
+
+
+def test_embedding_row_texts():
+    assert integration.embedding_row_texts("embeddings", "a", "X") == ["a"]
+    assert integration.embedding_row_texts("embeddings", ("a", "b"), "X") == ["a", "b"]
+    with pytest.raises(ValueError, match="X makes embeddings requests, not 'chat'"):
+        integration.embedding_row_texts("chat", "a", "X")

@@ -16,7 +16,7 @@ the formula and the sources.
 from __future__ import annotations
 
 from .attach import apriced, priced
-from .balance import LowBalanceWarning, check_balance
+from .balance import LowBalanceWarning, balance_watch, check_balance
 from .budget import Budget
 from .cost import CallCost, cost_of
 from .newapi import NewApiPricing, prices_from_newapi
@@ -48,6 +48,7 @@ __all__ = [
     "PricingWarning",
     "aensure_gateway_prices",
     "apriced",
+    "balance_watch",
     "builtin_table",
     "check_balance",
     "cost_of",

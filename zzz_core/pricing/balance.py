@@ -10,12 +10,13 @@ run: a failure is one :class:`~zzz_core.pricing.PricingWarning`.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from ..types import Balance
 from .sources import PricingWarning
 
-__all__ = ["LowBalanceWarning", "check_balance"]
+__all__ = ["LowBalanceWarning", "balance_watch", "check_balance"]
 
 
 class LowBalanceWarning(PricingWarning):
@@ -25,6 +26,9 @@ class LowBalanceWarning(PricingWarning):
 def _gateway(source: Any) -> Any:
     if hasattr(source, "balance") and hasattr(source, "transport"):
         return source  # a zzz_core Gateway
+    shared = getattr(source, "_gateway", None)  # the skins' objects keep their shared Gateway here
+    if shared is not None:
+        return shared
     config = getattr(source, "config", None)
     if config is None:
         raise TypeError(
@@ -61,3 +65,18 @@ def check_balance(source: Any, threshold: float) -> Balance | None:
             stacklevel=3,
         )
     return balance
+
+
+def balance_watch(low_balance: float | None, balance_of: Any) -> Callable[[], None]:
+    """For a ``zzz_cost(low_balance=, balance_of=)`` block: check the balance now, and
+    return the check to run when the block ends (a no-op without ``low_balance``).
+
+    Raises:
+        ValueError: ``low_balance`` without ``balance_of``.
+    """
+    if low_balance is None:
+        return lambda: None
+    if balance_of is None:
+        raise ValueError("low_balance needs balance_of=<the model whose gateway balance to watch>")
+    check_balance(balance_of, low_balance)
+    return lambda: check_balance(balance_of, low_balance)
