@@ -106,15 +106,20 @@ def _no_kind(parser: argparse.ArgumentParser) -> int:
 
 
 @contextlib.contextmanager
-def _progress_log() -> Iterator[None]:
-    """The bulk logger's progress lines on stderr (the CLI shows only warnings otherwise)."""
-    log = logging.getLogger("zzz_core.bulk")
-    saved = log.level
-    log.setLevel(logging.INFO)
+def _progress_log(debug: bool) -> Iterator[None]:
+    """The bulk logger's progress lines on stderr (the CLI shows only warnings otherwise), and
+    no line per retried 429: a long job meets thousands, the progress shows the concurrency
+    limit they lead to, and ``--debug`` shows them all."""
+    bulk, core = logging.getLogger("zzz_core.bulk"), logging.getLogger("zzz_core")
+    saved = bulk.level, core.level
+    bulk.setLevel(logging.INFO)
+    if not debug:
+        core.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        log.setLevel(saved)
+        bulk.setLevel(saved[0])
+        core.setLevel(saved[1])
 
 
 def cmd_bulk_run(args: argparse.Namespace, printer: Printer) -> int:
@@ -127,7 +132,7 @@ def cmd_bulk_run(args: argparse.Namespace, printer: Printer) -> int:
         raise _UsageError("the output must be another file than the input")
     gateway = open_gateway(args, printer)
     try:
-        with _progress_log():
+        with _progress_log(bool(getattr(args, "debug", False))):
             report = run_bulk(
                 args.input, args.output, kind=args.bulk_kind, model=args.model, gateway=gateway,
                 concurrency=args.concurrency, max_concurrency=args.max_concurrency, requests_per_minute=args.rpm,

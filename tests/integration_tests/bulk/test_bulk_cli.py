@@ -74,3 +74,14 @@ def test_usage_errors_exit_2(tmp_path, env, capsys):
     assert "no such input file" in capsys.readouterr().err
     assert main(["bulk", "chat", "x.jsonl"]) == 2  # -o is required
     assert main(["bulk", "status", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_retried_throttles_are_not_one_line_each(tmp_path, env, capsys):
+    from zzz_testing import Fault
+
+    src, out = write_input(tmp_path / "in.jsonl", 10), tmp_path / "out.jsonl"
+    env.inject(Fault.rate_limit(retry_after=0.01), times=3)
+    assert main(["bulk", "chat", str(src), "-o", str(out), "--model", "gpt-4o-mini", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "10 of 10 done" in err and "sending again" not in err
+    assert env.count("/chat/completions") == 13
