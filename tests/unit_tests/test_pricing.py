@@ -51,9 +51,11 @@ HAND = [
     ("claude-haiku-4-5", u(1000, 1000), 1000 * 1e-6 + 1000 * 5e-6, "USD"),
     ("claude-sonnet-4-5", u(10_000, 500, cached=8000), 2000 * 3e-6 + 8000 * 0.3e-6 + 500 * 15e-6, "USD"),
     ("claude-sonnet-4-5-20250929", u(10, 10), 10 * 3e-6 + 10 * 15e-6, "USD"),
+    ("claude-sonnet-4-5", u(300, 600, reasoning=400), 300 * 3e-6 + 600 * 15e-6, "USD"),  # thinking = output
     # qwen (CNY): plain; no cache price listed, so cached tokens pay the input price
     ("qwen-max", u(1000, 1000), 1000 * 2.4e-6 + 1000 * 9.6e-6, "CNY"),
     ("qwen-max", u(1000, 1000, cached=400), 1000 * 2.4e-6 + 1000 * 9.6e-6, "CNY"),
+    ("qwen-max", u(500, 800, reasoning=300), 500 * 2.4e-6 + 800 * 9.6e-6, "CNY"),
     # glm: plain, cached, reasoning
     ("glm-4.6", u(2000, 100), 2000 * 0.6e-6 + 100 * 2.2e-6, "USD"),
     ("glm-4.6", u(2000, 100, cached=1000), 1000 * 0.6e-6 + 1000 * 0.11e-6 + 100 * 2.2e-6, "USD"),
