@@ -83,7 +83,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     reasoning_effort: str | None = None
     """``minimal``/``low``/``medium``/``high`` (``none``/``xhigh`` where the model has them); sent
     only to models that take it."""
-    thinking: bool | int | None = None
+    thinking: bool | int | dict[str, Any] | None = None
     """Switch thinking on (``True``, or a budget of tokens) or off (``False``), sent the way the model's
     family takes it (Qwen ``enable_thinking``, GLM/DeepSeek/Kimi ``thinking.type``, new-api's
     ``-thinking``/``-nothinking`` suffix; docs/reasoning.md). ``None`` leaves the model's default."""

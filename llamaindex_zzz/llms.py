@@ -87,7 +87,7 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         default=None, gt=0, description="Output cap (sent as max_completion_tokens where needed)."
     )
     reasoning_effort: str | None = Field(default=None, description="minimal/low/medium/high for models that take it.")
-    thinking: bool | int | None = Field(
+    thinking: bool | int | dict[str, Any] | None = Field(
         default=None,
         description="Thinking on (True, or a budget of tokens) or off (False), sent the way the model's family "
         "takes it (docs/reasoning.md); None leaves the model's default.",

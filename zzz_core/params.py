@@ -209,6 +209,9 @@ _NAME_THINKING_SUFFIX = re.compile(r"-(?:nothinking|thinking(?:-\d+)?)$")
 
 def _thinking(body: dict[str, Any], profile: ModelProfile, model: str, thinking: Any) -> None:
     """Put the ``thinking`` switch in ``body`` the way the model's family takes it (profile data)."""
+    if isinstance(thinking, Mapping):  # the family's own object ({"type": "disabled"}), sent as it is
+        body["thinking"] = dict(thinking)
+        return
     if not isinstance(thinking, (bool, int)) or (not isinstance(thinking, bool) and thinking < 1):
         raise InvalidInputError(f"thinking must be True, False or a positive budget of tokens; got {thinking!r}")
     on = thinking is not False
@@ -239,7 +242,7 @@ def build_chat_request(
     logprobs: bool | None = None, top_logprobs: int | None = None, reasoning_effort: str | None = None,
     response_format: Mapping[str, Any] | None = None, tools: list[dict[str, Any]] | None = None,
     tool_choice: Any = None, parallel_tool_calls: bool | None = None, user: str | None = None,
-    thinking: bool | int | None = None, extra_body: Mapping[str, Any] | None = None,
+    thinking: bool | int | Mapping[str, Any] | None = None, extra_body: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the JSON body of ``POST /v1/chat/completions`` for ``model``.
 
@@ -261,7 +264,8 @@ def build_chat_request(
         thinking: ``True``/``False`` switches thinking on/off, an int switches it on with that
             budget of tokens; sent the way the profile's ``thinking_switch`` says (Qwen
             ``enable_thinking``/``thinking_budget``, GLM/DeepSeek/Kimi ``thinking.type``, new-api's
-            ``-thinking``/``-nothinking`` model suffix).  ``None`` leaves the model's default.
+            ``-thinking``/``-nothinking`` model suffix).  A dict is the body's own ``thinking``
+            object, sent as it is.  ``None`` leaves the model's default.
         extra_body: Fields merged into the body last, overriding anything.
         **others: ``temperature``, ``top_p``, ``max_tokens``, ``n``, ``stop`` (str or list),
             ``seed``, ``presence_penalty``, ``frequency_penalty``, ``logit_bias``,

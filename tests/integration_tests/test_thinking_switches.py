@@ -119,3 +119,8 @@ def test_a_model_without_a_switch_warns_and_sends_nothing() -> None:
 def test_bad_values_are_rejected_before_sending(bad) -> None:
     with pytest.raises(InvalidInputError, match="thinking must be"):
         build_chat_request("glm-4.6", MSGS, thinking=bad)
+
+
+def test_a_raw_thinking_object_is_sent_as_it_is(sim) -> None:
+    body = build_chat_request("glm-4.6", MSGS, thinking={"type": "disabled", "clear_thinking": True})
+    assert body["thinking"] == {"type": "disabled", "clear_thinking": True}
