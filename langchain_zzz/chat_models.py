@@ -48,17 +48,123 @@ _CONSUMED = ("stream", "ls_structured_output_format", "structured_output_format"
 class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
     """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay).
 
-    ```python
-    from langchain_zzz import ChatZZZ
+    Any model name the relay serves works; what the model can do (context window,
+    tools, structured output, reasoning, which parameters it takes) comes from
+    zzz_core's model profiles (``zzz_profile``, ``profile``), correctable with
+    ``profile_overrides``.  Guides: README.md, docs/configuration.md, docs/reasoning.md,
+    docs/tools-and-structured-output.md, docs/errors.md, docs/cost.md.  Unknown keyword
+    arguments move to ``model_kwargs`` (with a warning) and are sent as they are; one that
+    looks like a misspelt parameter (``temprature``) is an error naming the parameter meant.
 
-    llm = ChatZZZ(model="deepseek-reasoner")          # key from ZZZ_API_KEY
-    msg = llm.invoke("1+1=?")
-    msg.content_blocks   # [{"type": "reasoning", ...}, {"type": "text", "text": "2"}]
-    ```
+    Setup:
+        Install the LangChain extra and set the key the gateway issued:
 
-    Unknown keyword arguments are moved to ``model_kwargs`` (with a warning) and
-    sent in the body as they are; one that looks like a misspelt parameter
-    (``temprature``) is an error naming the parameter meant.
+        ```bash
+        pip install "zzz-relay[langchain]"
+        export ZZZ_API_KEY="sk-zk-..."    # 4Z-API: also ZZZ_GATEWAY=4z; any relay: ZZZ_BASE_URL
+        ```
+
+    Key init args — completion params:
+        model: The model name as the gateway knows it (alias ``model_name``).
+        temperature, top_p, seed, stop, n: As in OpenAI's API; not sent unless set.
+        max_tokens: Output cap, sent as ``max_completion_tokens`` to models that want that name.
+        reasoning_effort: ``low``/``medium``/``high``...; sent only to models that take it.
+        extra_body: Body fields merged last (e.g. a relay's own switches).
+
+    Key init args — client params:
+        api_key, base_url, gateway, mirrors: Default ``$ZZZ_API_KEY``, ``$ZZZ_BASE_URL``,
+            ``$ZZZ_GATEWAY``, the preset's mirrors.
+        timeout, max_retries: Per request; retries by zzz_core's one retry loop.
+        include_response_headers: Response headers in ``response_metadata["headers"]``.
+        prices: Price overrides for ``response_metadata["cost"]``.
+
+    Instantiate:
+        ```python
+        from langchain_zzz import ChatZZZ
+
+        llm = ChatZZZ(model="gpt-4o-mini", temperature=0, max_retries=2)
+        ```
+
+    Invoke (the simulator used to test these examples answers "This is a simulated answer to: ..."):
+        ```pycon
+        >>> msg = llm.invoke([("system", "You are terse."), ("human", "Say hello.")])
+        >>> msg.content
+        'This is a simulated answer to: Say hello.'
+        ```
+
+    Stream (usage arrives on the last chunk; ``stream_usage=True`` by default):
+        ```pycon
+        >>> full = None
+        >>> for chunk in llm.stream("Say hello."):
+        ...     full = chunk if full is None else full + chunk
+        >>> full.text, full.usage_metadata["total_tokens"]
+        ('This is a simulated answer to: Say hello.', 13)
+        ```
+
+    Async (``ainvoke``, ``astream``, ``abatch``; the same retries and errors):
+        ```pycon
+        >>> import asyncio
+        >>> asyncio.run(llm.ainvoke("Say hello.")).content
+        'This is a simulated answer to: Say hello.'
+        ```
+
+    Tool calling (``bind_tools`` takes LangChain tools, functions, pydantic classes or
+    OpenAI tool dicts; tool-call deltas are repaired whatever the relay sends):
+        ```pycon
+        >>> from langchain_core.tools import tool
+        >>> @tool
+        ... def get_weather(city: str) -> str:
+        ...     '''Today's weather in a city.'''
+        ...     return f"sunny in {city}"
+        >>> llm.bind_tools([get_weather]).invoke("What is the weather in Hangzhou?").tool_calls
+        [{'name': 'get_weather', 'args': {'city': 'Hangzhou'}, 'id': 'call_1', 'type': 'tool_call'}]
+        ```
+
+    Structured output (``method="json_schema"`` where the profile allows it, else
+    function calling or JSON mode):
+        ```pycon
+        >>> from pydantic import BaseModel
+        >>> class City(BaseModel):
+        ...     name: str
+        ...     population_millions: float
+        >>> llm.with_structured_output(City).invoke("Hangzhou has about 12.5 million people.")
+        City(name='Hangzhou', population_millions=12.5)
+        ```
+
+    Reasoning (``reasoning_content``, ``reasoning`` or ``<think>`` text is kept apart from
+    the answer, and sent back on tool-call turns to the models that require it):
+        ```pycon
+        >>> thinker = ChatZZZ(model="deepseek-reasoner")
+        >>> [block["type"] for block in thinker.invoke("What is 2+2?").content_blocks]
+        ['reasoning', 'text']
+        ```
+
+    Token usage, cost and request id:
+        ```pycon
+        >>> msg.usage_metadata
+        {'input_tokens': ..., 'output_tokens': 10, 'total_tokens': ..., 'input_token_details': {'cache_read': 0}}
+        >>> sorted(msg.response_metadata["cost"])
+        ['amount', 'currency', 'source']
+        >>> from langchain_zzz import zzz_cost
+        >>> with zzz_cost(max_cost=1.0) as cb:   # every call in the block; BudgetExceededError once spent
+        ...     _ = llm.invoke("Say hello.")
+        >>> cb.calls, cb.currency
+        (1, 'USD')
+        ```
+
+        ``response_metadata`` also holds ``model_name``, ``finish_reason``, ``gateway_host``
+        and ``request_id`` (the gateway's request id, when it sends one: give it to its support).
+
+    Errors (each is zzz_core's class, the ``openai`` class for its status and the matching
+    ``langchain_core.exceptions.Model*Error``; docs/errors.md lists them):
+        ```pycon
+        >>> from langchain_core.exceptions import ModelAuthenticationError
+        >>> try:
+        ...     ChatZZZ(model="gpt-4o-mini", api_key="sk-proj-an-openai-key").invoke("hi")
+        ... except ModelAuthenticationError as exc:
+        ...     print(type(exc).__name__, exc.status_code, exc.retryable)
+        AuthenticationError 401 False
+        ```
     """
 
     model_config = ConfigDict(

@@ -8,12 +8,21 @@
 * A ```` ```pycon ```` block is a doctest: its printed values are checked too.
 * A block right after an ``<!-- no-test -->`` line is not run (for the few examples
   that need another package or a live key).  Other languages are not run.
+
+The public classes' docstrings are their API reference pages, and their examples run
+the same way (``DOCSTRING_CLASSES``): the fenced blocks of one class's ``__doc__`` run in
+order in one namespace, as doctest runs the examples of one docstring, so a later block
+may use the ``llm`` an earlier one made.  In a docstring the marker is the fence's info
+string: a block opened with ```` ```python no-test ```` is not run (an HTML comment would
+show in ``help()``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import doctest
+import importlib
+import inspect
 import os
 import re
 import subprocess
@@ -32,8 +41,15 @@ ROOT = Path(__file__).resolve().parents[2]
 FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 NO_TEST = "<!-- no-test -->"
 KEY = "sk-zk-docs-examples-key"
-_FENCE = re.compile(r"^```(\S*)\s*$")
+_FENCE = re.compile(r"^( *)```(\S*)(\s+no-test)?\s*$")
 _TEST_FUNCTION = re.compile(r"^(async\s+)?def test_\w*\(", re.M)
+
+
+#: The public classes whose docstrings are API reference pages with runnable examples.
+DOCSTRING_CLASSES = (
+    "langchain_zzz.ChatZZZ", "langchain_zzz.ZZZ", "langchain_zzz.ZZZEmbeddings", "langchain_zzz.ZZZRerank",
+    "llamaindex_zzz.ZZZ", "llamaindex_zzz.ZZZEmbedding", "llamaindex_zzz.ZZZRerank",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -46,30 +62,41 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+        return f"{self.path.relative_to(ROOT) if self.path.is_absolute() else self.path}:{self.line}"
 
 
-def blocks(path: Path) -> list[Block]:
-    """The fenced code blocks of a Markdown file (top-level fences only)."""
+def blocks(path: Path, text: str | None = None) -> list[Block]:
+    """The fenced code blocks of a Markdown file (top-level fences only), or of a docstring's
+    ``text`` (where a fence may be indented under its section heading)."""
     found: list[Block] = []
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = (path.read_text(encoding="utf-8") if text is None else text).splitlines()
     i = 0
     while i < len(lines):
         m = _FENCE.match(lines[i])
-        if not m:
+        if not m or (text is None and m.group(1)):
             i += 1
             continue
-        start, lang = i, m.group(1)
-        end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```"), None)
+        start, indent, lang = i, m.group(1), m.group(2)
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == indent + "```"), None)
         assert end is not None, f"{path}:{start + 1}: unclosed code fence"
         before = next((lines[j].strip() for j in range(start - 1, -1, -1) if lines[j].strip()), "")
-        found.append(Block(path, start + 1, lang, "\n".join(lines[start + 1 : end]) + "\n", before == NO_TEST))
+        skipped = before == NO_TEST if text is None else m.group(3) is not None
+        code = "\n".join(line.removeprefix(indent) for line in lines[start + 1 : end]) + "\n"
+        found.append(Block(path, start + 1, lang, code, skipped))
         i = end + 1
     return found
 
 
+def docstring_blocks(dotted: str) -> list[Block]:
+    """The fenced blocks of a class's docstring, named ``module.Class:line``."""
+    module, name = dotted.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)
+    return blocks(Path(f"{cls.__module__}.{name}"), inspect.cleandoc(cls.__doc__ or ""))
+
+
 ALL = [b for f in FILES for b in blocks(f)]
 RUNNABLE = [b for b in ALL if b.lang in ("python", "pycon") and not b.skipped]
+DOC_BLOCKS = {name: docstring_blocks(name) for name in DOCSTRING_CLASSES}
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +150,33 @@ def test_no_test_markers_are_rare() -> None:
     skipped = [b.id for b in ALL if b.skipped]
     assert len(skipped) <= 6, f"too many examples are not run: {skipped}"
     assert all(b.lang in ("python", "pycon") for b in ALL if b.skipped), "<!-- no-test --> before a non-Python block"
+    doc_skipped = [b.id for bs in DOC_BLOCKS.values() for b in bs if b.skipped]
+    assert len(doc_skipped) <= 3, f"too many docstring examples are not run: {doc_skipped}"
+
+
+@pytest.mark.parametrize("name", DOCSTRING_CLASSES)
+def test_reference_docstrings_show_the_main_uses(name: str) -> None:
+    """Each reference page has runnable examples, some with their outputs checked (pycon)."""
+    langs = [b.lang for b in DOC_BLOCKS[name] if not b.skipped]
+    assert "pycon" in langs, f"{name}'s docstring shows no checked output"
+    assert len(langs) >= 3, f"{name}'s docstring has too few runnable examples: {langs}"
+
+
+@pytest.mark.parametrize("name", DOCSTRING_CLASSES)
+def test_docstring_examples_run(
+    name: str, docs_env: GatewaySimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A class's examples run in order in one namespace, like one docstring's doctests."""
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    for block in DOC_BLOCKS[name]:
+        if block.skipped or block.lang not in ("python", "pycon"):
+            continue
+        if block.lang == "pycon":
+            run_doctest(block, namespace)
+        else:
+            with cwd(ROOT):
+                exec(compile(block.code, block.id, "exec"), namespace)  # noqa: S102 - the docstring's own examples
+    assert "Traceback" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda b: b.id)
@@ -140,14 +194,17 @@ def test_example_runs(
     assert "Traceback" not in capsys.readouterr().err
 
 
-def run_doctest(block: Block) -> None:
+def run_doctest(block: Block, namespace: dict[str, object] | None = None) -> None:
     parser = doctest.DocTestParser()
-    test = parser.get_doctest(block.code, {"__name__": "__main__"}, block.id, str(block.path), block.line)
+    globs = {"__name__": "__main__"} if namespace is None else namespace
+    test = parser.get_doctest(block.code, globs, block.id, str(block.path), block.line)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     out: list[str] = []
     with cwd(ROOT):
-        result = runner.run(test, out=out.append)
+        result = runner.run(test, out=out.append, clear_globs=namespace is None)
     assert result.failed == 0, "".join(out)
+    if namespace is not None:  # the next block of the docstring sees what this one defined (DocTest took a copy)
+        namespace.update(test.globs)
 
 
 def run_with_pytest(block: Block, tmp_path: Path) -> None:
