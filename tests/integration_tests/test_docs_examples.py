@@ -163,9 +163,7 @@ def test_reference_docstrings_show_the_main_uses(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", DOCSTRING_CLASSES)
-def test_docstring_examples_run(
-    name: str, docs_env: GatewaySimulator, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_docstring_examples_run(name: str, docs_env: GatewaySimulator, capsys: pytest.CaptureFixture[str]) -> None:
     """A class's examples run in order in one namespace, like one docstring's doctests."""
     namespace: dict[str, object] = {"__name__": "__main__"}
     for block in DOC_BLOCKS[name]:
