@@ -31,12 +31,60 @@ __all__ = ["ZZZEmbeddings"]
 class ZZZEmbeddings(GatewaySettings, Embeddings):
     """Embedding models through 智增增 / 4Z-API.
 
-    ```python
-    from langchain_zzz import ZZZEmbeddings
+    Vectors are asked for as base64 (a quarter of the bytes) and decoded for you,
+    read as floats when a gateway ignores that; inputs go ``chunk_size`` per request.
 
-    emb = ZZZEmbeddings(model="text-embedding-3-small", dimensions=256)
-    vectors = emb.embed_documents(["你好", "hello"])
-    ```
+    Setup:
+        ```bash
+        pip install "zzz-relay[langchain]"
+        export ZZZ_API_KEY="sk-zk-..."
+        ```
+
+    Key init args:
+        model: The embedding model (alias ``model_name``), e.g. ``text-embedding-3-small``, ``embedding-3``.
+        dimensions: Output size, for models that can shorten their vectors.
+        chunk_size: Inputs per request (default 256).
+        max_concurrency: Requests in flight at once in ``aembed_documents`` (default 4).
+        encoding_format: ``"float"`` or ``"base64"``; None (default) asks for base64.
+        api_key, base_url, gateway, mirrors, timeout, max_retries, prices: As for ``ChatZZZ``.
+
+    Instantiate and embed:
+        ```pycon
+        >>> from langchain_zzz import ZZZEmbeddings
+        >>> emb = ZZZEmbeddings(model="text-embedding-3-small", dimensions=256)
+        >>> vectors = emb.embed_documents(["你好", "hello"])
+        >>> len(vectors), len(vectors[0])
+        (2, 256)
+        >>> len(emb.embed_query("hello"))
+        256
+        ```
+
+    Async:
+        ```pycon
+        >>> import asyncio
+        >>> len(asyncio.run(emb.aembed_documents(["a", "b", "c"])))
+        3
+        ```
+
+    Cost: LangChain gives embeddings no callbacks, so these calls report straight to an
+    enclosing ``zzz_cost()`` block (and are refused before sending once its budget is spent):
+        ```pycon
+        >>> from langchain_zzz import zzz_cost
+        >>> with zzz_cost() as cb:
+        ...     _ = emb.embed_documents(["你好", "hello"])
+        >>> cb.calls, cb.currency
+        (1, 'USD')
+        ```
+
+    Errors: the same classes as ``ChatZZZ``:
+        ```pycon
+        >>> import openai
+        >>> try:
+        ...     ZZZEmbeddings(model="text-embedding-3-small", api_key="sk-proj-an-openai-key").embed_query("x")
+        ... except openai.AuthenticationError as exc:
+        ...     print(type(exc).__module__, exc.code)
+        langchain_zzz.errors 1002
+        ```
     """
 
     model_config = ConfigDict(

@@ -43,14 +43,62 @@ _FIELD_PARAMS = (
 
 
 class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
-    """Text completions through 智增增 / 4Z-API.
+    """Text completions (``/v1/completions``) through 智增增 / 4Z-API, for instruct models.
 
-    ```python
-    from langchain_zzz import ZZZ
+    Prompt in, text out, for the models that still serve the legacy completions
+    endpoint (``gpt-3.5-turbo-instruct``, ``davinci-002``, ...).  For chat, tools,
+    structured output and reasoning use :class:`~langchain_zzz.ChatZZZ`.  The class is
+    loaded on first use of ``langchain_zzz.ZZZ``.
 
-    llm = ZZZ(model="gpt-3.5-turbo-instruct", max_tokens=64)
-    llm.invoke("Say this is a test")
-    ```
+    Setup:
+        ```bash
+        pip install "zzz-relay[langchain]"
+        export ZZZ_API_KEY="sk-zk-..."
+        ```
+
+    Key init args:
+        model: The model name as the gateway knows it (alias ``model_name``).
+        max_tokens: Output cap, default 256 (the endpoint's own default is 16); None leaves it out.
+        temperature, top_p, stop, seed, n, best_of, suffix, echo, logprobs: As in OpenAI's API.
+        batch_size: Prompts per request in ``generate``/``batch`` (default 20).
+        include_response_headers: The last response's headers in ``llm_output["headers"]``.
+        api_key, base_url, gateway, mirrors, timeout, max_retries, prices: As for ``ChatZZZ``.
+
+    Instantiate and invoke (the test simulator answers "This is a simulated answer to: ..."):
+        ```pycon
+        >>> from langchain_zzz import ZZZ
+        >>> llm = ZZZ(model="gpt-3.5-turbo-instruct", max_tokens=64)
+        >>> llm.invoke("Say this is a test")
+        ' This is a simulated answer to: Say this is a test'
+        >>> llm.invoke("Say this is a test", stop=["simulated"])
+        ' This is a '
+        ```
+
+    Stream and async:
+        ```pycon
+        >>> "".join(llm.stream("Say this is a test"))
+        ' This is a simulated answer to: Say this is a test'
+        >>> import asyncio
+        >>> asyncio.run(llm.ainvoke("Say this is a test"))
+        ' This is a simulated answer to: Say this is a test'
+        ```
+
+    Usage, cost and request id (per ``generate`` call, in ``llm_output``; ``finish_reason``
+    per generation):
+        ```pycon
+        >>> result = llm.generate(["Say this is a test"])
+        >>> result.llm_output["token_usage"]
+        {'prompt_tokens': 6, 'completion_tokens': 14, 'total_tokens': 20}
+        >>> result.llm_output["cost"]["currency"], result.generations[0][0].generation_info["finish_reason"]
+        ('USD', 'stop')
+        ```
+
+        ``llm_output["request_id"]`` is the gateway's request id when it sends one;
+        ``langchain_zzz.zzz_cost()`` counts these calls too.
+
+    Errors: the same classes as ``ChatZZZ`` (zzz_core's, ``openai``'s and LangChain's), e.g.
+    ``langchain_zzz.errors.InsufficientBalanceError`` for 智增增's ``{"code": 1001}``;
+    retryable ones are retried by zzz_core's one retry loop (``max_retries``).
     """
 
     model_config = ConfigDict(
