@@ -39,7 +39,54 @@ __all__ = ["ZZZRerank"]
 
 
 class ZZZRerank(GatewaySettings, BaseDocumentCompressor):
-    """Rerank documents with a rerank model behind 智增增 / 4Z-API (new-api)."""
+    """Rerank documents with a rerank model behind 4Z-API / new-api (``/v1/rerank``).
+
+    A ``BaseDocumentCompressor``: put it in a ``ContextualCompressionRetriever`` after a
+    vector store.  Documents come back best first, as copies with
+    ``metadata["relevance_score"]``; ties keep the retrieved order.  智增增 serves no
+    rerank (``EndpointNotSupportedError``): use ``gateway="4z"`` or a new-api ``base_url``.
+
+    Setup:
+        ```bash
+        pip install "zzz-relay[langchain]"
+        export ZZZ_API_KEY="sk-..." ZZZ_GATEWAY=4z
+        ```
+
+    Key init args:
+        model: Any rerank model the relay serves (default ``bge-reranker-v2-m3``).
+        top_n: Documents to keep (default 3); None keeps them all, reordered.
+        max_documents: Documents per request; larger lists are batched and merged.
+        max_concurrency: Batches in flight at once in ``acompress_documents``.
+        prices: A price for the model (the built-in list has no rerank prices).
+        api_key, base_url, gateway, mirrors, timeout, max_retries: As for ``ChatZZZ``.
+
+    Compress (the test simulator scores by shared words with the query):
+        ```pycon
+        >>> from langchain_core.documents import Document
+        >>> from langchain_zzz import ZZZRerank
+        >>> reranker = ZZZRerank(model="bge-reranker-v2-m3", top_n=1,
+        ...                      prices={"bge-reranker-v2-m3": {"input": 0.5, "output": 0, "currency": "CNY"}})
+        >>> docs = [Document("Mount Fuji is in Japan."), Document("Mount Fuji last erupted in 1707.")]
+        >>> reranker.compress_documents(docs, "When did Mount Fuji erupt?")
+        [Document(metadata={'relevance_score': 0.91234}, page_content='Mount Fuji last erupted in 1707.')]
+        ```
+
+    Async, and the raw ranking (indices, scores, usage, cost; ``top_n`` applies) of plain strings:
+        ```pycon
+        >>> import asyncio
+        >>> len(asyncio.run(reranker.acompress_documents(docs, "When did Mount Fuji erupt?")))
+        1
+        >>> result = reranker.rerank(["Tea grows in Hangzhou.", "Mount Fuji last erupted in 1707."], "Fuji eruption")
+        >>> [hit.index for hit in result.results], result.usage.total_tokens, result.cost.currency
+        ([1], 19, 'CNY')
+        ```
+
+    Cost: there are no callbacks here; inside a ``langchain_zzz.zzz_cost()`` block each call
+    counts in the block's totals and is refused before sending once its budget is spent.
+
+    Errors: a blank query is ``zzz_core.InvalidInputError`` (a ``ValueError``); gateway
+    failures are the classes of ``langchain_zzz.errors``, as for ``ChatZZZ``.
+    """
 
     model_config = ConfigDict(
         populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True

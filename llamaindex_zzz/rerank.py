@@ -42,7 +42,51 @@ dispatcher = get_dispatcher(__name__)
 
 
 class ZZZRerank(ConnectionLifecycle, GatewayFields, BaseNodePostprocessor):
-    """Rerank retrieved nodes with a rerank model behind 智增增 / 4Z-API (new-api)."""
+    """Rerank retrieved nodes with a rerank model behind 4Z-API / new-api (``/v1/rerank``).
+
+    A node postprocessor: the top ``top_n`` nodes come back best first as new
+    ``NodeWithScore`` objects whose ``score`` is the relevance score (the nodes passed in
+    are not modified).  智增增 serves no rerank (``EndpointNotSupportedError``): use
+    ``gateway="4z"`` or a new-api ``base_url``.
+
+    Args:
+        model: Any rerank model the relay serves (default ``bge-reranker-v2-m3``).
+        top_n: Nodes to keep (default 3); None keeps them all, reordered.
+        max_documents: Nodes per request; larger lists are batched and merged.
+        max_concurrency: Batches in flight at once (async).
+        additional_kwargs: Extra body fields (``max_chunk_per_doc``, ``overlap_tokens``, ...).
+        prices: A price for the model (the built-in list has no rerank prices).
+        api_key, base_url, gateway, mirrors, timeout, max_retries: As for ``ZZZ``.
+
+    Examples:
+        In a query engine: ``index.as_query_engine(similarity_top_k=10, node_postprocessors=[reranker])``.
+        On nodes directly (the test simulator scores by shared words with the query):
+
+        ```pycon
+        >>> from llama_index.core.schema import NodeWithScore, TextNode
+        >>> from llamaindex_zzz import ZZZRerank
+        >>> reranker = ZZZRerank(model="bge-reranker-v2-m3", top_n=1,
+        ...                      prices={"bge-reranker-v2-m3": {"input": 0.5, "output": 0, "currency": "CNY"}})
+        >>> nodes = [NodeWithScore(node=TextNode(text="Mount Fuji is in Japan."), score=0.8),
+        ...          NodeWithScore(node=TextNode(text="Mount Fuji last erupted in 1707."), score=0.7)]
+        >>> [(n.node.text, n.score) for n in reranker.postprocess_nodes(nodes, query_str="When did Mount Fuji erupt?")]
+        [('Mount Fuji last erupted in 1707.', 0.91234)]
+        ```
+
+        Inside ``llamaindex_zzz.zzz_cost()`` each call counts (a ``ZZZCallCostEvent`` of kind
+        ``"rerank"``):
+
+        ```pycon
+        >>> from llamaindex_zzz import zzz_cost
+        >>> with zzz_cost() as run:
+        ...     _ = reranker.postprocess_nodes(nodes, query_str="When did Mount Fuji erupt?")
+        >>> run.calls, run.currency
+        (1, 'CNY')
+        ```
+
+        Errors: a node without text or a blank query is ``zzz_core.InvalidInputError`` (a
+        ``ValueError``); gateway failures are zzz_core's classes, each also ``openai``'s.
+    """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
