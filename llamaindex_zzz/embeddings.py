@@ -38,7 +38,42 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
 
     Async calls run at most ``max_concurrency`` requests at once per event loop
     (and LlamaIndex's ``num_workers`` bounds the batches it schedules), so a large
-    ingestion does not trip the gateway's rate limit.
+    ingestion does not trip the gateway's rate limit.  Vectors are asked for as base64
+    and decoded.  The class is also ``llama_index.embeddings.zzz.ZZZEmbedding``.
+
+    Args:
+        model_name: The embedding model (alias ``model``), default ``text-embedding-3-small``.
+        dimensions: Output size, for models that can shorten their vectors.
+        embed_batch_size: Texts per request.
+        max_concurrency: Async requests in flight at once.
+        additional_kwargs: Extra body fields of every request.
+        api_key, base_url, gateway, mirrors, timeout, max_retries, prices: As for ``ZZZ``.
+
+    Examples:
+        ```pycon
+        >>> from llamaindex_zzz import ZZZEmbedding
+        >>> embed_model = ZZZEmbedding(model_name="text-embedding-3-small", dimensions=256)
+        >>> len(embed_model.get_query_embedding("hello"))
+        256
+        >>> len(embed_model.get_text_embedding_batch(["你好", "hello"]))
+        2
+        >>> import asyncio
+        >>> len(asyncio.run(embed_model.aget_text_embedding_batch(["a", "b", "c"])))
+        3
+        ```
+
+        In an index: ``VectorStoreIndex.from_documents(docs, embed_model=embed_model)``.
+        Inside ``zzz_cost()`` the calls count in the block's totals and budget:
+
+        ```pycon
+        >>> from llamaindex_zzz import zzz_cost
+        >>> with zzz_cost() as run:
+        ...     _ = embed_model.get_text_embedding_batch(["你好", "hello"])
+        >>> run.calls, run.currency
+        (1, 'USD')
+        ```
+
+        Errors are zzz_core's classes, each also the ``openai`` class for its status.
     """
 
     model_config = ConfigDict(populate_by_name=True)

@@ -64,10 +64,14 @@ __all__ = ["ZZZ"]
 class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCallingLLM):
     """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay) for LlamaIndex.
 
-    Any model name the relay serves works; what it can do (context window, tool
-    calling, structured output, reasoning) comes from zzz_core's model profiles,
-    overridable here.  The configuration is resolved once, at construction, into
-    a ``ZZZConfig`` and the ``Gateway`` shared by every object built with it.
+    A ``FunctionCallingLLM``: ``chat``/``complete`` and their stream and async forms, tool
+    calling for agents, structured output, reasoning.  Any model name the relay serves
+    works; what it can do (context window, tools, structured output, reasoning) comes from
+    zzz_core's model profiles (``profile``, ``metadata``), correctable with
+    ``profile_overrides``.  The settings are resolved once, at construction, into a
+    ``ZZZConfig`` and the ``Gateway`` shared by every object built with them.  Install with
+    ``pip install "zzz-relay[llamaindex]"``; the class is also
+    ``llama_index.llms.zzz.ZZZ``.
 
     Tool calling: ``parallel_tool_calls`` (which some relays reject) is never sent
     as false, and sent as true only when the caller allows parallel calls and the
@@ -75,6 +79,105 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     to its first call.  ``tool_choice`` is sent only when asked for
     (``tool_choice=`` or ``tool_required=True``).  Pass ``parallel_tool_calls=``
     per call or in ``additional_kwargs`` to send it regardless.
+
+    Args:
+        model: The model name as the gateway knows it (also the first positional argument).
+        temperature, max_tokens: Not sent unless set; ``max_tokens`` goes out as
+            ``max_completion_tokens`` to models that want that name.
+        reasoning_effort: ``low``/``medium``/``high``...; sent only to models that take it.
+        strict: Strict JSON schemas for tools and structured output.
+        additional_kwargs: Merged into every request (unknown keys go into the body).
+        include_response_headers: Response headers in ``raw["headers"]``.
+        api_key, base_url, gateway, mirrors: Default ``$ZZZ_API_KEY``, ``$ZZZ_BASE_URL``,
+            ``$ZZZ_GATEWAY``, the preset's mirrors.
+        timeout, max_retries: Per request; retries by zzz_core's one retry loop.
+        prices: Price overrides for ``additional_kwargs["cost"]``.
+
+    Examples:
+        Chat and complete (the test simulator answers "This is a simulated answer to: ..."):
+
+        ```pycon
+        >>> from llama_index.core.llms import ChatMessage
+        >>> from llamaindex_zzz import ZZZ
+        >>> llm = ZZZ(model="deepseek-chat", max_retries=2)
+        >>> response = llm.chat([ChatMessage(role="system", content="You are terse."),
+        ...                      ChatMessage(role="user", content="Say hello.")])
+        >>> response.message.content
+        'This is a simulated answer to: Say hello.'
+        >>> llm.complete("Say hello.").text
+        'This is a simulated answer to: Say hello.'
+        ```
+
+        Stream and async (``astream_chat``, ``acomplete``, ...):
+
+        ```pycon
+        >>> "".join(r.delta for r in llm.stream_chat([ChatMessage(role="user", content="Say hello.")]))
+        'This is a simulated answer to: Say hello.'
+        >>> import asyncio
+        >>> asyncio.run(llm.acomplete("Say hello.")).text
+        'This is a simulated answer to: Say hello.'
+        ```
+
+        Tools (also through ``FunctionAgent``):
+
+        ```pycon
+        >>> from llama_index.core.tools import FunctionTool
+        >>> def get_weather(city: str) -> str:
+        ...     '''Today's weather in a city.'''
+        ...     return f"sunny in {city}"
+        >>> tool = FunctionTool.from_defaults(get_weather)
+        >>> response = llm.chat_with_tools([tool], user_msg="What is the weather in Hangzhou?")
+        >>> llm.get_tool_calls_from_response(response)
+        [ToolSelection(tool_id='call_1', tool_name='get_weather', tool_kwargs={'city': 'Hangzhou'})]
+        ```
+
+        Structured output (a ``json_schema`` response format where the profile allows it,
+        else LlamaIndex's function-calling program):
+
+        ```pycon
+        >>> from pydantic import BaseModel
+        >>> from llama_index.core.prompts import PromptTemplate
+        >>> class City(BaseModel):
+        ...     name: str
+        ...     population_millions: float
+        >>> llm.structured_predict(City, PromptTemplate("{text}"), text="Hangzhou has about 12.5 million people.")
+        City(name='Hangzhou', population_millions=12.5)
+        ```
+
+        Reasoning: the thinking is a ``ThinkingBlock`` next to the answer's ``TextBlock``
+        (streamed: ``additional_kwargs["thinking_delta"]``):
+
+        ```pycon
+        >>> thinker = ZZZ(model="deepseek-reasoner")
+        >>> [b.block_type for b in thinker.chat([ChatMessage(role="user", content="What is 2+2?")]).message.blocks]
+        ['thinking', 'text']
+        ```
+
+        Usage and cost, per response in ``additional_kwargs`` (and ``request_id`` there and in
+        ``raw`` when the gateway sends one), and for a block of calls in ``zzz_cost()``:
+
+        ```pycon
+        >>> response = llm.chat([ChatMessage(role="user", content="Say hello.")])
+        >>> sorted(response.additional_kwargs)
+        ['cached_tokens', 'completion_tokens', 'cost', 'prompt_tokens', 'total_tokens']
+        >>> from llamaindex_zzz import zzz_cost
+        >>> with zzz_cost(max_cost=1.0) as run:   # a query, an agent run or an ingestion
+        ...     _ = llm.complete("Say hello.")
+        >>> run.calls, run.currency
+        (1, 'CNY')
+        ```
+
+        Errors: each is zzz_core's class and the ``openai`` class for its status
+        (docs/errors.md lists them):
+
+        ```pycon
+        >>> import openai
+        >>> try:
+        ...     ZZZ(model="deepseek-chat", api_key="sk-proj-an-openai-key").complete("hi")
+        ... except openai.AuthenticationError as exc:
+        ...     print(type(exc).__name__, exc.status_code, exc.code, exc.retryable)
+        AuthenticationError 401 1002 False
+        ```
     """
 
     model_config = ConfigDict(populate_by_name=True)

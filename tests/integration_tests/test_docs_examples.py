@@ -159,7 +159,7 @@ def test_reference_docstrings_show_the_main_uses(name: str) -> None:
     """Each reference page has runnable examples, some with their outputs checked (pycon)."""
     langs = [b.lang for b in DOC_BLOCKS[name] if not b.skipped]
     assert "pycon" in langs, f"{name}'s docstring shows no checked output"
-    assert len(langs) >= 3, f"{name}'s docstring has too few runnable examples: {langs}"
+    assert len(langs) >= 2, f"{name}'s docstring has too few runnable examples: {langs}"
 
 
 @pytest.mark.parametrize("name", DOCSTRING_CLASSES)
