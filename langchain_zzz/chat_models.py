@@ -109,7 +109,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         ```
 
     Tool calling (``bind_tools`` takes LangChain tools, functions, pydantic classes or
-    OpenAI tool dicts; tool-call deltas are repaired whatever the relay sends):
+    OpenAI tool dicts; streamed tool-call deltas without ``index`` or with a repeated ``id`` still merge):
         ```pycon
         >>> from langchain_core.tools import tool
         >>> @tool
@@ -120,8 +120,8 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         [{'name': 'get_weather', 'args': {'city': 'Hangzhou'}, 'id': 'call_1', 'type': 'tool_call'}]
         ```
 
-    Structured output (``method="json_schema"`` where the profile allows it, else
-    function calling or JSON mode):
+    Structured output (by default the method the model's profile says works through relays:
+    ``json_schema`` for OpenAI models, ``function_calling`` for most others; or ``method=``):
         ```pycon
         >>> from pydantic import BaseModel
         >>> class City(BaseModel):

@@ -131,8 +131,8 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         [ToolSelection(tool_id='call_1', tool_name='get_weather', tool_kwargs={'city': 'Hangzhou'})]
         ```
 
-        Structured output (a ``json_schema`` response format where the profile allows it,
-        else LlamaIndex's function-calling program):
+        Structured output (a ``json_schema`` response format where the profile says so, else
+        LlamaIndex's programs: function calling, or text parsing for models without tools):
 
         ```pycon
         >>> from pydantic import BaseModel
