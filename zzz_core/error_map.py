@@ -93,7 +93,8 @@ MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
     (re.compile(p), cls)
     for p, cls in (
         (
-            r"余额不足|额度不足|额度已用尽|预扣费额度失败|欠费|请充值|余额为|insufficient[ _](user[ _])?(balance|quota|credit)|"
+            r"余额不足|额度不足|额度已用尽|预扣费额度失败|欠费|请充值|余额为|"
+            r"insufficient[ _](user[ _])?(balance|quota|credit)|"
             r"quota is not enough|exceeded your current quota|balance is not enough|out of credit",
             E.InsufficientBalanceError,
         ),
@@ -111,14 +112,16 @@ MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
             E.ContentFilterError,
         ),
         (
-            r"无可用渠道|模型不存在|模型.*不存在|不支持该模型|no available channel|model.*(not found|does not exist|not exist)|"
-            r"unknown model|invalid model",
+            r"无可用渠道|模型不存在|模型.*不存在|不支持该模型|no available channel|"
+            r"model.*(not found|does not exist|not exist)|unknown model|invalid model",
             E.ModelNotFoundError,
         ),
         (r"无权|没有权限|权限不足|permission|forbidden|not allowed to|access denied", E.PermissionDeniedError),
         (
-            r"无效的令牌|未提供令牌|令牌已过期|令牌状态不可用|令牌.*(无效|不存在)|(api.?key|key|密钥|token).{0,6}(无效|错误|不正确|过期)|"
-            r"无效的.?(key|密钥)|invalid (api.?)?key|incorrect api key|invalid token|unauthori[sz]ed|authentication|认证失败|鉴权",
+            r"无效的令牌|未提供令牌|令牌已过期|令牌状态不可用|令牌.*(无效|不存在)|"
+            r"(api.?key|key|密钥|token).{0,6}(无效|错误|不正确|过期)|"
+            r"无效的.?(key|密钥)|认证失败|鉴权|"
+            r"invalid (api.?)?key|incorrect api key|invalid token|unauthori[sz]ed|authentication",
             E.AuthenticationError,
         ),
     )
@@ -285,9 +288,7 @@ def _pick_class(status: int, code: Any, msg: str) -> type[E.ZZZError]:
     return E.GatewayError
 
 
-def _unsupported_endpoint(
-    status: int, cls: type[E.ZZZError], url: str, msg: str, body: Any
-) -> type[E.ZZZError] | None:
+def _unsupported_endpoint(status: int, cls: type[E.ZZZError], url: str, msg: str, body: Any) -> type[E.ZZZError] | None:
     """The class saying "this gateway does not serve the route", or None."""
     # Only the generic classes are replaced: a 404 saying "model not found" stays that.
     generic = cls in (E.InvalidRequestError, E.GatewayError) or (status == 501 and cls is E.GatewayServerError)

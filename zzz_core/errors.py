@@ -336,6 +336,7 @@ class BatchPendingError(BatchJobError):
     default_retryable = True
     advice = "The batch has not finished; `zzz batch wait ID` waits for it, then fetch."
 
+
 # -- openai's class for the HTTP status -------------------------------------------------
 
 #: The class ``openai`` raises for each HTTP status (openai's ``_make_status_error``); 5xx is

@@ -6,7 +6,8 @@ The skins build a request body with :mod:`zzz_core.params`, hand it to a
 
     >>> from zzz_core import Gateway, build_chat_request
     >>> gw = Gateway.from_settings(api_key="sk-demo", base_url=sim.base_url)  # doctest: +SKIP
-    >>> gw.chat(build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hi"}])).choices[0].content  # doctest: +SKIP
+    >>> body = build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hi"}])  # doctest: +SKIP
+    >>> gw.chat(body).choices[0].content  # doctest: +SKIP
 
 One ``Gateway`` (and so one connection pool) is shared by every object built
 with the same configuration: :meth:`Gateway.for_config`.
@@ -202,7 +203,11 @@ class Gateway:
                 t.cancel()
             done = [t.result() for t in tasks if t.done() and not t.cancelled() and t.exception() is None]
             failed = min(
-                (s for s, t in zip(starts, tasks) if not (t.done() and not t.cancelled() and t.exception() is None)),
+                (
+                    s
+                    for s, t in zip(starts, tasks, strict=True)
+                    if not (t.done() and not t.cancelled() and t.exception() is None)
+                ),
                 default=0,
             )
             raise _not_embedded(exc, failed, len(texts), done) from None

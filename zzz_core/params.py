@@ -28,9 +28,15 @@ from ._local_errors import InvalidInputError
 from .profiles import ModelProfile, get_profile
 
 __all__ = [
-    "build_chat_request", "build_completion_request", "build_embedding_request", "function_tool",
-    "json_object_response_format", "json_schema_response_format", "normalize_tool_choice",
-    "reset_param_warnings", "strict_json_schema",
+    "build_chat_request",
+    "build_completion_request",
+    "build_embedding_request",
+    "function_tool",
+    "json_object_response_format",
+    "json_schema_response_format",
+    "normalize_tool_choice",
+    "reset_param_warnings",
+    "strict_json_schema",
 ]
 
 _BASE_EFFORTS = ("minimal", "low", "medium", "high")
@@ -51,7 +57,16 @@ def _warn_once(profile: ModelProfile, key: str, message: str) -> None:
         warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
 
 
-_INTERNAL = ("zzz_core", "langchain_zzz", "llamaindex_zzz", "langchain_core", "langchain", "langgraph", "llama_index", "pydantic")
+_INTERNAL = (
+    "zzz_core",
+    "langchain_zzz",
+    "llamaindex_zzz",
+    "langchain_core",
+    "langchain",
+    "langgraph",
+    "llama_index",
+    "pydantic",
+)
 
 
 def _user_stacklevel() -> int:
@@ -68,8 +83,12 @@ def _put(body: dict[str, Any], profile: ModelProfile, model: str, name: str, val
         return
     wire = wire or name
     if name in profile.unsupported_params or wire in profile.unsupported_params:
-        _warn_once(profile, wire, f"{wire}={value!r} was not sent: {model!r} ({profile.family} models) answers 400 "
-                   f"to {wire}. Pass it in extra_body to send it anyway, or override unsupported_params.")
+        _warn_once(
+            profile,
+            wire,
+            f"{wire}={value!r} was not sent: {model!r} ({profile.family} models) answers 400 "
+            f"to {wire}. Pass it in extra_body to send it anyway, or override unsupported_params.",
+        )
     else:
         body[wire] = value
 
@@ -195,13 +214,21 @@ def _reasoning_effort(body: dict[str, Any], profile: ModelProfile, model: str, e
     if effort not in allowed:
         raise InvalidInputError(f"reasoning_effort must be one of {', '.join(allowed)}; got {effort!r}")
     if profile.suffix_effort:
-        _warn_once(profile, "reasoning_effort:suffix", f"reasoning_effort={effort!r} was not sent: the model name "
-                   f"{model!r} already carries effort {profile.suffix_effort!r} in its suffix, and the suffix wins.")
+        _warn_once(
+            profile,
+            "reasoning_effort:suffix",
+            f"reasoning_effort={effort!r} was not sent: the model name "
+            f"{model!r} already carries effort {profile.suffix_effort!r} in its suffix, and the suffix wins.",
+        )
     elif profile.reasoning_effort:
         body["reasoning_effort"] = effort
     else:
-        _warn_once(profile, "reasoning_effort", f"reasoning_effort={effort!r} was not sent: {model!r} "
-                   f"({profile.family} models) does not take it. Pass it in extra_body to send it anyway.")
+        _warn_once(
+            profile,
+            "reasoning_effort",
+            f"reasoning_effort={effort!r} was not sent: {model!r} "
+            f"({profile.family} models) does not take it. Pass it in extra_body to send it anyway.",
+        )
 
 
 _NAME_THINKING_SUFFIX = re.compile(r"-(?:nothinking|thinking(?:-\d+)?)$")
@@ -224,25 +251,50 @@ def _thinking(body: dict[str, Any], profile: ModelProfile, model: str, thinking:
     elif switch == "thinking_type":
         body["thinking"] = {"type": "enabled" if on else "disabled"}
         if budget is not None:
-            _warn_once(profile, "thinking:budget", f"thinking={budget}: {model!r} ({profile.family} models) takes no "
-                       "thinking budget; thinking was switched on without one.")
+            _warn_once(
+                profile,
+                "thinking:budget",
+                f"thinking={budget}: {model!r} ({profile.family} models) takes no "
+                "thinking budget; thinking was switched on without one.",
+            )
     elif switch == "model_suffix":
         base = _NAME_THINKING_SUFFIX.sub("", str(body["model"]))
         body["model"] = f"{base}-nothinking" if not on else f"{base}-thinking" + (f"-{budget}" if budget else "")
     else:
-        _warn_once(profile, "thinking", f"thinking={thinking!r} was not sent: {model!r} ({profile.family} models) "
-                   "has no known thinking switch (use reasoning_effort, or extra_body with the model's own field).")
+        _warn_once(
+            profile,
+            "thinking",
+            f"thinking={thinking!r} was not sent: {model!r} ({profile.family} models) "
+            "has no known thinking switch (use reasoning_effort, or extra_body with the model's own field).",
+        )
 
 
 def build_chat_request(
-    model: str, messages: Any, *, profile: ModelProfile | None = None, stream: bool = False, stream_usage: bool = True,
-    temperature: float | None = None, top_p: float | None = None, max_tokens: int | None = None, n: int | None = None,
-    stop: str | list[str] | None = None, seed: int | None = None, presence_penalty: float | None = None,
-    frequency_penalty: float | None = None, logit_bias: Mapping[str, float] | None = None,
-    logprobs: bool | None = None, top_logprobs: int | None = None, reasoning_effort: str | None = None,
-    response_format: Mapping[str, Any] | None = None, tools: list[dict[str, Any]] | None = None,
-    tool_choice: Any = None, parallel_tool_calls: bool | None = None, user: str | None = None,
-    thinking: bool | int | Mapping[str, Any] | None = None, extra_body: Mapping[str, Any] | None = None,
+    model: str,
+    messages: Any,
+    *,
+    profile: ModelProfile | None = None,
+    stream: bool = False,
+    stream_usage: bool = True,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_tokens: int | None = None,
+    n: int | None = None,
+    stop: str | list[str] | None = None,
+    seed: int | None = None,
+    presence_penalty: float | None = None,
+    frequency_penalty: float | None = None,
+    logit_bias: Mapping[str, float] | None = None,
+    logprobs: bool | None = None,
+    top_logprobs: int | None = None,
+    reasoning_effort: str | None = None,
+    response_format: Mapping[str, Any] | None = None,
+    tools: list[dict[str, Any]] | None = None,
+    tool_choice: Any = None,
+    parallel_tool_calls: bool | None = None,
+    user: str | None = None,
+    thinking: bool | int | Mapping[str, Any] | None = None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the JSON body of ``POST /v1/chat/completions`` for ``model``.
 
@@ -282,11 +334,24 @@ def build_chat_request(
     profile = profile or get_profile(model)
     body = _start(model, "messages", _prepare_messages(messages, profile), profile, stream, stream_usage)
     _put(body, profile, model, "max_tokens", max_tokens, profile.max_tokens_param)
-    _fill(body, profile, model, {
-        "temperature": temperature, "top_p": top_p, "n": n, "stop": stop, "seed": seed,
-        "presence_penalty": presence_penalty, "frequency_penalty": frequency_penalty, "logit_bias": logit_bias,
-        "logprobs": logprobs, "top_logprobs": top_logprobs, "user": user,
-    })
+    _fill(
+        body,
+        profile,
+        model,
+        {
+            "temperature": temperature,
+            "top_p": top_p,
+            "n": n,
+            "stop": stop,
+            "seed": seed,
+            "presence_penalty": presence_penalty,
+            "frequency_penalty": frequency_penalty,
+            "logit_bias": logit_bias,
+            "logprobs": logprobs,
+            "top_logprobs": top_logprobs,
+            "user": user,
+        },
+    )
     if reasoning_effort is not None:
         _reasoning_effort(body, profile, model, reasoning_effort)
     if thinking is not None:
@@ -295,20 +360,39 @@ def build_chat_request(
         raise InvalidInputError(f"response_format must be a dict; got {type(response_format).__name__}")
     if tools is not None and not isinstance(tools, list):
         raise InvalidInputError(f"tools must be a list of tool dicts; got {type(tools).__name__}")
-    _fill(body, profile, model, {
-        "response_format": response_format, "tools": tools or None,
-        "tool_choice": normalize_tool_choice(tool_choice, tools),
-        "parallel_tool_calls": parallel_tool_calls if tools else None,
-    })
+    _fill(
+        body,
+        profile,
+        model,
+        {
+            "response_format": response_format,
+            "tools": tools or None,
+            "tool_choice": normalize_tool_choice(tool_choice, tools),
+            "parallel_tool_calls": parallel_tool_calls if tools else None,
+        },
+    )
     return _merge_extra(body, extra_body)
 
 
 def build_completion_request(
-    model: str, prompt: str | list[str], *, profile: ModelProfile | None = None, stream: bool = False,
-    stream_usage: bool = True, max_tokens: int | None = None, temperature: float | None = None,
-    top_p: float | None = None, n: int | None = None, stop: str | list[str] | None = None, suffix: str | None = None,
-    echo: bool | None = None, best_of: int | None = None, logprobs: int | None = None, seed: int | None = None,
-    logit_bias: Mapping[str, float] | None = None, user: str | None = None,
+    model: str,
+    prompt: str | list[str],
+    *,
+    profile: ModelProfile | None = None,
+    stream: bool = False,
+    stream_usage: bool = True,
+    max_tokens: int | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    n: int | None = None,
+    stop: str | list[str] | None = None,
+    suffix: str | None = None,
+    echo: bool | None = None,
+    best_of: int | None = None,
+    logprobs: int | None = None,
+    seed: int | None = None,
+    logit_bias: Mapping[str, float] | None = None,
+    user: str | None = None,
     extra_body: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the JSON body of ``POST /v1/completions`` (legacy text completion).
@@ -340,11 +424,25 @@ def build_completion_request(
         raise InvalidInputError(f"prompt must be a string or a non-empty list of strings; got {type(prompt).__name__}")
     profile = profile or get_profile(model)
     body = _start(model, "prompt", prompt, profile, stream, stream_usage)
-    _fill(body, profile, model, {
-        "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "n": n, "stop": stop,
-        "suffix": suffix, "echo": echo, "best_of": best_of, "logprobs": logprobs, "seed": seed,
-        "logit_bias": logit_bias, "user": user,
-    })
+    _fill(
+        body,
+        profile,
+        model,
+        {
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "n": n,
+            "stop": stop,
+            "suffix": suffix,
+            "echo": echo,
+            "best_of": best_of,
+            "logprobs": logprobs,
+            "seed": seed,
+            "logit_bias": logit_bias,
+            "user": user,
+        },
+    )
     return _merge_extra(body, extra_body)
 
 
@@ -359,8 +457,14 @@ def _positions(indexes: list[int], one: str, many: str) -> str:
 
 
 def build_embedding_request(
-    model: str, texts: list[str], *, profile: ModelProfile | None = None, dimensions: int | None = None,
-    encoding_format: str | None = None, user: str | None = None, extra_body: Mapping[str, Any] | None = None,
+    model: str,
+    texts: list[str],
+    *,
+    profile: ModelProfile | None = None,
+    dimensions: int | None = None,
+    encoding_format: str | None = None,
+    user: str | None = None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the JSON body of ``POST /v1/embeddings``.
 
@@ -408,8 +512,10 @@ def build_embedding_request(
         size = profile.embedding_dimensions
         fixed = profile.known and profile.embedding and not profile.dimensions_configurable
         if fixed and dimensions != size:
-            raise InvalidInputError(f"{model!r} always returns {size}-dimensional vectors and does not take "
-                                    f"dimensions={dimensions}; use a model that does, e.g. text-embedding-3-small")
+            raise InvalidInputError(
+                f"{model!r} always returns {size}-dimensional vectors and does not take "
+                f"dimensions={dimensions}; use a model that does, e.g. text-embedding-3-small"
+            )
         if profile.dimensions_configurable and size and dimensions > size:
             raise InvalidInputError(f"dimensions for {model!r} must be at most {size}; got {dimensions}")
         if not fixed:

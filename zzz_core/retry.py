@@ -171,4 +171,3 @@ class Attempts:
     def give_up(self, exc: E.ZZZError) -> NoReturn:
         exc.record_attempts(self.count, tuple(host_of(h) for h in dict.fromkeys(self.tried)))
         raise exc
-

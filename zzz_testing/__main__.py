@@ -15,16 +15,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
     parser.add_argument("--dialect", choices=DIALECTS, default="zhizengzeng")
     parser.add_argument("--api-key", action="append", dest="api_keys", help="accept only this key (repeatable)")
-    parser.add_argument("--reasoning-field", default="reasoning_content",
-                        choices=("reasoning_content", "reasoning", "both", "think_tags"))
-    parser.add_argument("--tool-delta-style", default="standard",
-                        choices=("standard", "no_index", "repeat_id", "whole"))
+    parser.add_argument(
+        "--reasoning-field",
+        default="reasoning_content",
+        choices=("reasoning_content", "reasoning", "both", "think_tags"),
+    )
+    parser.add_argument(
+        "--tool-delta-style", default="standard", choices=("standard", "no_index", "repeat_id", "whole")
+    )
     parser.add_argument("--chunk-chars", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every response")
     parser.add_argument("--keepalive-comments", action="store_true")
     parser.add_argument("--crlf", action="store_true")
-    parser.add_argument("--zzz-quirks", action="store_true",
-                        help='zhizengzeng: success bodies with id "" and model null')
+    parser.add_argument(
+        "--zzz-quirks", action="store_true", help='zhizengzeng: success bodies with id "" and model null'
+    )
     args = parser.parse_args(argv)
     sim = GatewaySimulator(
         args.dialect, host=args.host, port=args.port, api_keys=args.api_keys,

@@ -97,7 +97,7 @@ def encode_base64(vector: list[float]) -> str:
 
 def cosine(a: list[float], b: list[float]) -> float:
     """Cosine similarity of two vectors."""
-    dot = sum(x * y for x, y in zip(a, b))
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
     na = math.sqrt(sum(x * x for x in a))
     nb = math.sqrt(sum(y * y for y in b))
     return dot / (na * nb) if na and nb else 0.0

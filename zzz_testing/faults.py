@@ -217,7 +217,7 @@ def html_page(status: int) -> str:
     reason = _REASONS.get(status, "Error")
     if status == 504:
         return (
-            "<!DOCTYPE html>\n<!--[if lt IE 7]> <html class=\"no-js ie6 oldie\" lang=\"en-US\"> <![endif]-->\n"
+            '<!DOCTYPE html>\n<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->\n'
             '<html class="no-js" lang="en-US">\n<head>\n'
             "<title>api.zhizengzeng.com | 504: Gateway time-out</title>\n"
             '<meta charset="UTF-8" />\n</head>\n<body>\n<div id="cf-wrapper">\n'
@@ -345,8 +345,13 @@ class Fault:
             if head in CATEGORIES:
                 fault = cls.error(head, shape=arg, status=int(kw["status"]) if "status" in kw else None)
                 if "retry_after" in kw:
-                    fault = cls("error", category=head, shape=fault.shape, status=fault.status,
-                                retry_after=float(kw["retry_after"]))
+                    fault = cls(
+                        "error",
+                        category=head,
+                        shape=fault.shape,
+                        status=fault.status,
+                        retry_after=float(kw["retry_after"]),
+                    )
                 return fault
             if head in ("html", "empty_body"):
                 return cls(head, status=int(arg or 502))

@@ -206,9 +206,10 @@ def json_object(question: str, context: list[str], answer: str) -> dict[str, Any
             if score and s != question.strip():
                 ranked.append((-score, len(ranked), s))
     pool = [s for _, _, s in sorted(ranked)]
-    topic = next(
-        (s.rstrip(".!?。！？ ") for s in answers.sentences(question) if not json_keys(s)), question.strip()
-    ) or "this request"
+    topic = (
+        next((s.rstrip(".!?。！？ ") for s in answers.sentences(question) if not json_keys(s)), question.strip())
+        or "this request"
+    )
     out: dict[str, Any] = {}
     for k, key in enumerate(keys):
         words = _key_words(key)
