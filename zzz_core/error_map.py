@@ -120,8 +120,8 @@ MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
         (
             r"无效的令牌|未提供令牌|令牌已过期|令牌状态不可用|令牌.*(无效|不存在)|"
             r"(api.?key|key|密钥|token).{0,6}(无效|错误|不正确|过期)|"
-            r"无效的.?(key|密钥)|认证失败|鉴权|"
-            r"invalid (api.?)?key|incorrect api key|invalid token|unauthori[sz]ed|authentication",
+            r"无效的.?(key|密钥)|invalid (api.?)?key|incorrect api key|invalid token|"
+            r"unauthori[sz]ed|authentication|认证失败|鉴权",
             E.AuthenticationError,
         ),
     )
