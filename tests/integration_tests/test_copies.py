@@ -21,7 +21,7 @@ KEY = "sk-zkSECRETcopies0123456789abcdef0123456789abcd"
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[GatewaySimulator]:
-    with GatewaySimulator() as s:
+    with GatewaySimulator("newapi") as s:  # the dialect that serves /v1/rerank
         yield s
 
 
@@ -60,12 +60,37 @@ def _li_embedding(url: str) -> tuple[Any, Callable[[Any], Any]]:
     return emb, lambda m: m.get_text_embedding("hi")
 
 
+def _lc_rerank(url: str) -> tuple[Any, Callable[[Any], Any]]:
+    from langchain_core.documents import Document
+
+    from langchain_zzz import ZZZRerank
+
+    rerank = ZZZRerank(model="bge-reranker-v2-m3", api_key=KEY, base_url=url)
+    docs = [Document(page_content="Mount Fuji last erupted in 1707."), Document(page_content="Tea is green.")]
+    return rerank, lambda m: m.compress_documents(docs, "When did Mount Fuji erupt?")
+
+
+def _li_rerank(url: str) -> tuple[Any, Callable[[Any], Any]]:
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from llamaindex_zzz import ZZZRerank
+
+    rerank = ZZZRerank(model="bge-reranker-v2-m3", api_key=KEY, base_url=url)
+    nodes = [
+        NodeWithScore(node=TextNode(text="Mount Fuji last erupted in 1707.")),
+        NodeWithScore(node=TextNode(text="Tea.")),
+    ]
+    return rerank, lambda m: m.postprocess_nodes(nodes, query_str="When did Mount Fuji erupt?")
+
+
 MAKERS = {
     "langchain.ChatZZZ": _lc_chat,
     "langchain.ZZZ": _lc_llm,
     "langchain.ZZZEmbeddings": _lc_embeddings,
     "llamaindex.ZZZ": _li_llm,
     "llamaindex.ZZZEmbedding": _li_embedding,
+    "langchain.ZZZRerank": _lc_rerank,
+    "llamaindex.ZZZRerank": _li_rerank,
 }
 
 
