@@ -43,6 +43,7 @@ CASES = {
     "profile": ("p", "benchmarks.cases.profile"),
     "rerank": ("r", "benchmarks.cases.rerank"),
     "bulk": ("k", "benchmarks.cases.bulk"),
+    "bulk_index": ("i", "benchmarks.cases.bulk_index"),
 }
 DEFAULT = ("imports", "nonstream", "stream", "concurrency", "embeddings", "memory", "stages", "profile", "rerank")
 
