@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import report_bulk
 from .common import LEGEND, ROOT, SLOT_TITLES, SLOTS, CaseResult, Row
 
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -297,6 +298,21 @@ def md_table(head: list[str], body: list[list[str]]) -> str:
 
 
 def render_text(rows: list[Row], results: dict[str, CaseResult], short: bool) -> str:
+    bulk = [r for r in rows if report_bulk.is_bulk(r)]
+    rows = [r for r in rows if not report_bulk.is_bulk(r)]
+    parts = _single_text(rows, results, short) if rows else []
+    for title, note, (head, body) in report_bulk.sections(bulk, results, short):
+        parts += ["", title + (f" ({note})" if note else "") + ":", text_table(head, body)]
+    if not rows:
+        parts += ["", "Server check (the server must cost far less CPU than the client):",
+                  text_table(*server_table(results))]  # fmt: skip
+    notes = [n for res in results.values() for n in res.notes]
+    if notes:
+        parts += ["", "Notes:"] + [f"  - {n}" for n in notes]
+    return "\n".join(parts)
+
+
+def _single_text(rows: list[Row], results: dict[str, CaseResult], short: bool) -> list[str]:
     parts = ["Columns: " + LEGEND, "",
              "Ratios to the floor (raw httpx + json.loads); lower is faster/smaller. "
              "First column: the floor's own value.",
@@ -312,19 +328,41 @@ def render_text(rows: list[Row], results: dict[str, CaseResult], short: bool) ->
              text_table(*server_table(results))]  # fmt: skip
     for title, head, body in stage_tables(results) + profile_tables(results, rows):
         parts += ["", title + ":", text_table(head, body)]
-    notes = [n for res in results.values() for n in res.notes]
-    if notes:
-        parts += ["", "Notes:"] + [f"  - {n}" for n in notes]
-    return "\n".join(parts)
+    return parts
 
 
 def render_markdown(rows: list[Row], results: dict[str, CaseResult], env: dict[str, Any], short: bool,
                     block: str = "main") -> str:  # fmt: skip
     begin, end = markers(block)
-    parts = [begin, "",
-             f"Run: `{env['command']}` on {env['when']}; {env['machine']}; {env['versions']}.",
-             f"Load average before/after: {env['load_before']} / {env['load_after']}.", "",
-             "Columns: " + LEGEND, "",
+    bulk = [r for r in rows if report_bulk.is_bulk(r)]
+    rows = [r for r in rows if not report_bulk.is_bulk(r)]
+    parts = [
+        begin,
+        "",
+        f"Run: `{env['command']}` on {env['when']}; {env['machine']}; {env['versions']}.",
+        f"Load average before/after: {env['load_before']} / {env['load_after']}.",
+    ]
+    if rows:
+        parts += [""] + _single_markdown(rows, results, short)
+    for title, note, (head, body) in report_bulk.sections(bulk, results, short):
+        parts += ["", f"### {title}", ""] + ([note, ""] if note else []) + [md_table(head, body)]
+    if not rows:
+        parts += ["", "### Server check", "", SERVER_NOTE, "", md_table(*server_table(results))]
+    notes = [n for res in results.values() for n in res.notes]
+    if notes:
+        parts += ["", "### Notes from the run", ""] + [f"- {n}" for n in notes]
+    parts += ["", end]
+    return "\n".join(parts)
+
+
+SERVER_NOTE = (
+    "CPU seconds of the benchmark server process and of the client process over each case: the server "
+    "is a separate process and costs a small fraction of the client, so it is never the bottleneck."
+)
+
+
+def _single_markdown(rows: list[Row], results: dict[str, CaseResult], short: bool) -> list[str]:
+    parts = ["Columns: " + LEGEND, "",
              "### Ratios to the floor", "",
              "Raw `httpx` + `json.loads` = 1.00; lower is faster (or smaller). "
              "The second column is the floor's own value.",
@@ -335,17 +373,11 @@ def render_markdown(rows: list[Row], results: dict[str, CaseResult], env: dict[s
              "Medians; `±` is half the interquartile range of the interleaved samples; embeddings show the requests "
              "sent and the `encoding_format` asked; imports the modules loaded.", "",
              md_table(*absolute_table(rows)), "",
-             "### Server check", "",
-             "CPU seconds of the benchmark server process and of the client process over each case: the server "
-             "is a separate process and costs a small fraction of the client, so it is never the bottleneck.", "",
+             "### Server check", "", SERVER_NOTE, "",
              md_table(*server_table(results))]  # fmt: skip
     for title, head, body in stage_tables(results) + profile_tables(results, rows):
         parts += ["", f"### {title}", "", md_table(head, body)]
-    notes = [n for res in results.values() for n in res.notes]
-    if notes:
-        parts += ["", "### Notes from the run", ""] + [f"- {n}" for n in notes]
-    parts += ["", end]
-    return "\n".join(parts)
+    return parts
 
 
 _SKELETON = """# Benchmarks

@@ -5,6 +5,7 @@
     python benchmarks/run.py --only a,b           # cases by letter or name (see CASES)
     python benchmarks/run.py --contenders httpx,ChatZZZ,ChatOpenAI
     python benchmarks/run.py --write-docs         # rewrite the generated part of docs/benchmarks.md
+    python benchmarks/run.py --only k,l,m,t --write-docs --doc-block bulk   # the bulk jobs (issue 13) + plot
 
 Use ``benchmarks/run.sh`` to get the environment with the peers (.venv-bench).
 Contenders whose packages are missing here are skipped, and said so.  All
@@ -28,7 +29,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from benchmarks import clients, report  # noqa: E402
+from benchmarks import clients, report, report_bulk  # noqa: E402
 from benchmarks.common import ROOT, CaseResult, Server, Settings  # noqa: E402
 
 #: name -> (letter, module); run in this order
@@ -44,6 +45,9 @@ CASES = {
     "rerank": ("r", "benchmarks.cases.rerank"),
     "bulk": ("k", "benchmarks.cases.bulk"),
     "bulk_index": ("i", "benchmarks.cases.bulk_index"),
+    "bulk_embed": ("l", "benchmarks.cases.bulk_embed"),
+    "bulk_memory": ("m", "benchmarks.cases.bulk_memory"),
+    "bulk_scaling": ("t", "benchmarks.cases.bulk_scaling"),
 }
 DEFAULT = ("imports", "nonstream", "stream", "concurrency", "embeddings", "memory", "stages", "profile", "rerank")
 
@@ -88,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         "--short", action="store_true", help="tiny counts: proves the benchmark works (CI), times nothing"
     )
     parser.add_argument("--only", help="cases, by letter or name: a/nonstream b/stream c/concurrency d/embeddings "
-                                       "e/imports f/memory s/stages p/profile r/rerank k/bulk")  # fmt: skip
+                                       "e/imports f/memory s/stages p/profile r/rerank k/bulk i/bulk_index "
+                                       "l/bulk_embed m/bulk_memory t/bulk_scaling")  # fmt: skip
     parser.add_argument("--contenders", help="comma-separated contender names (default: all available)")
     parser.add_argument("--write-docs", action="store_true", help="rewrite the generated part of docs/benchmarks.md")
     parser.add_argument(
@@ -137,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_docs:
         path = report.write_doc(report.render_markdown(rows, results, env, args.short, args.doc_block), args.doc_block)
         log(f"==> wrote {path.relative_to(ROOT)}")
+        if any(report_bulk.is_bulk(r) for r in rows):
+            log("==> " + report_bulk.write_plot(results))
     return 0
 
 

@@ -8,10 +8,8 @@ Contenders, each sending the same N requests to the benchmark server:
 * the floor: ``AsyncOpenAI`` on aiohttp, raw-response path, an ``asyncio.Semaphore`` at the same
   concurrency, no resume, no retries, and **no injected 429s**.
 
-Also: embeddings, N one-text items through ``zzz bulk`` (packed 256 to a request, each
-recorded on its own line) against ``OpenAIEmbeddings.embed_documents`` (1,000 texts a request,
-``check_embedding_ctx_length=False``); and memory, the peak RSS of a child process running a
-bulk embedding job of 200,000 items against one of 20,000 (the runner must not grow with the input).
+Embeddings in bulk are case l (``bulk_embed.py``), the memory of a bulk job case m
+(``bulk_memory.py``), throughput against concurrency case t (``bulk_scaling.py``).
 
 Two scenarios: the server answering at once (the client's CPU decides), and a 200 ms first byte
 with a cap of 50 requests in flight (a realistic gateway, where adaptive concurrency decides).
@@ -27,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..common import CaseResult, Row, Settings, median, run_child
+from ..common import CaseResult, Row, Settings, median
 
 KEY = "sk-bench-bulk-0123456789"
 CONCURRENCY = 64
@@ -41,15 +39,16 @@ def _messages(i: int) -> list[dict[str, str]]:
     return [{"role": "user", "content": f"question {i}"}]
 
 
-async def _zzz(base_url: str, headers: dict[str, str], n: int) -> float:
+async def _zzz(base_url: str, headers: dict[str, str], n: int, concurrency: int = CONCURRENCY,
+               max_concurrency: int = CONCURRENCY * 2) -> float:  # fmt: skip
     from zzz_core.bulk import arun_bulk
 
     items = ({"custom_id": f"q{i}", "messages": _messages(i)} for i in range(n))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         report = await arun_bulk(items, Path(tmp, "out.jsonl"), kind="chat", model="gpt-4o-mini", api_key=KEY,
-                                 base_url=base_url, default_headers=headers, concurrency=CONCURRENCY,
-                                 max_concurrency=CONCURRENCY * 2, progress=False)  # fmt: skip
+                                 base_url=base_url, default_headers=headers, concurrency=concurrency,
+                                 max_concurrency=max_concurrency, progress=False)  # fmt: skip
         dt = time.perf_counter() - t0
     assert report.complete and report.failed == 0, report.summary()
     return dt
@@ -69,11 +68,12 @@ async def _langchain(base_url: str, headers: dict[str, str], n: int) -> float | 
     return dt
 
 
-async def _floor(base_url: str, headers: dict[str, str], n: int) -> float:
+async def _floor(base_url: str, headers: dict[str, str], n: int, concurrency: int = CONCURRENCY) -> float:
     import openai
 
     floor_headers = {k: v for k, v in headers.items() if k != "X-Bench-Throttle"}
-    limit = int(headers.get("X-Bench-Cap") or CONCURRENCY)
+    cap = int(headers.get("X-Bench-Cap") or 0)
+    limit = min(concurrency, cap) if cap else concurrency  # a client that knows the cap stays under it
     client = openai.AsyncOpenAI(api_key=KEY, base_url=base_url, max_retries=0, default_headers=floor_headers,
                                 http_client=openai.DefaultAioHttpClient())  # fmt: skip
     gate = asyncio.Semaphore(limit)
@@ -91,49 +91,10 @@ async def _floor(base_url: str, headers: dict[str, str], n: int) -> float:
         await client.close()
 
 
-async def _zzz_embed(base_url: str, n: int) -> float:
-    from zzz_core.bulk import arun_bulk
-
-    items = ({"custom_id": f"t{i}", "input": f"text number {i}"} for i in range(n))
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        report = await arun_bulk(items, Path(tmp, "out.jsonl"), kind="embed", model="text-embedding-3-small",
-                                 api_key=KEY, base_url=base_url, concurrency=8, progress=False)  # fmt: skip
-        dt = time.perf_counter() - t0
-    assert report.complete and report.failed == 0, report.summary()
-    return dt
-
-
-def _lc_embed(base_url: str, n: int) -> float | None:
-    try:
-        from langchain_openai import OpenAIEmbeddings
-    except ImportError:
-        return None
-    emb = OpenAIEmbeddings(model="text-embedding-3-small", base_url=base_url, api_key=KEY,
-                           check_embedding_ctx_length=False)  # fmt: skip
-    t0 = time.perf_counter()
-    out = emb.embed_documents([f"text number {i}" for i in range(n)])
-    assert len(out) == n
-    return time.perf_counter() - t0
-
-
-_MEMORY_CHILD = """
-import asyncio, json, resource, sys, tempfile, pathlib
-from zzz_core.bulk import arun_bulk
-n, url = int(sys.argv[1]), sys.argv[2]
-items = ({"custom_id": f"t{i}", "input": f"text number {i}", "dimensions": 64} for i in range(n))
-out = pathlib.Path(tempfile.mkdtemp()) / "out.jsonl"
-r = asyncio.run(arun_bulk(items, out, kind="embed", model="text-embedding-3-small", api_key="sk-bench-bulk-0123456789",
-                          base_url=url, concurrency=8, progress=False))
-assert r.complete, r.summary()
-print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
 def run(s: Settings) -> CaseResult:
     logging.getLogger("zzz_core").setLevel(logging.ERROR)  # one warning per 429 retry is not what is timed
     n = s.n(20_000, 300)
-    rounds = s.n(2, 1)
+    rounds = 1  # a round of three 20,000-request jobs per scenario takes ~6 min on 2 cores; they are interleaved
     rows: list[Row] = []
     notes: list[str] = []
     for name, headers in SCENARIOS.items():
@@ -148,23 +109,4 @@ def run(s: Settings) -> CaseResult:
         rows.append(Row(f"bulk.{name}", "k", f"{n} chat requests, {name} server", "s", values, floor="floor"))
         if "ChatOpenAI.abatch" not in values:
             notes.append("langchain-openai is not installed here: ChatOpenAI.abatch was skipped")
-    texts = s.n(100_000, 2_000)
-    emb: dict[str, float] = {}
-    for label, dt in (("zzz bulk", asyncio.run(_zzz_embed(s.server.base_url, texts))),
-                      ("OpenAIEmbeddings", _lc_embed(s.server.base_url, texts))):  # fmt: skip
-        s.log(f"    bulk embeddings {label}: {dt if dt is None else round(dt, 2)} s")
-        if dt is not None:
-            emb[label] = dt
-    rows.append(Row("bulk.embed", "k", f"{texts} texts embedded", "s", emb, floor="OpenAIEmbeddings"))
-    small, large = s.n(20_000, 2_000), s.n(200_000, 20_000)
-    rss = {}
-    for count in (small, large):
-        got = run_child(["-c", _MEMORY_CHILD, str(count), s.server.base_url], timeout=1800)
-        s.log(f"    bulk memory {count} items: {got}")
-        if "peak_rss_mb" in got:
-            rss[f"{count} items"] = got["peak_rss_mb"]
-        else:
-            notes.append(f"memory child for {count} items failed: {got.get('error')}")
-    rows.append(Row("bulk.memory", "k", f"peak RSS of a bulk embedding job, {small} vs {large} items", "MB", rss,
-                    floor=f"{small} items"))  # fmt: skip
-    return CaseResult(rows, notes=notes, extra={"requests": n, "texts": texts})
+    return CaseResult(rows, notes=notes, extra={"requests": n})

@@ -91,3 +91,49 @@ def test_rerank_case_measures_both_skins_against_the_raw_post(tmp_path: Path) ->
     assert row["floor"] == "openai-raw"
     assert {k for k, v in row["values"].items() if v > 0} == {"openai-raw", "lc-zzz", "li-zzz"}
     assert "LC zzz ÷ oai raw" in proc.stdout and "LI zzz ÷ oai raw" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def bulk_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    out = tmp_path_factory.mktemp("bench-bulk") / "rows.json"
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "--short", "--only", "k,l,m,t", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=400,
+    )  # fmt: skip
+    assert proc.returncode == 0, f"benchmarks/run.py --short failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout, json.loads(out.read_text())
+
+
+def test_bulk_cases_measure_the_runner_against_the_floor_and_the_peers(bulk_run: tuple[str, dict]) -> None:
+    stdout, data = bulk_run
+    rows = {r["id"]: r for r in data["rows"]}
+    for rid in ("bulk.instant", "bulk.gateway"):
+        values = rows[rid]["values"]
+        assert values["zzz bulk"] > 0 and values["floor"] > 0, rid
+        assert ("ChatOpenAI.abatch" in values) == _has("langchain_openai"), rid
+    embed = rows["bulk.embed"]["values"]
+    assert embed["zzz bulk"] > 0 and embed["zzz bulk+b64"] > 0
+    assert ("OpenAIEmbeddings" in embed) == _has("langchain_openai")
+    for kind in ("embed", "chat"):  # both sizes of each kind measured, each in its own process
+        values = rows[f"bulk.mem.{kind}"]["values"]
+        assert values["smaller"] > 0 and values["larger"] > 0, kind
+    for heading in ("Bulk jobs: wall time", "Bulk memory: peak RSS", "Bulk throughput against concurrency",
+                    "Bulk goals (issue 13)", "runner ÷ floor"):  # fmt: skip
+        assert heading in stdout, heading
+
+
+def test_bulk_throughput_is_measured_at_every_level_and_plots(bulk_run: tuple[str, dict], tmp_path: Path) -> None:
+    from benchmarks import report_bulk
+    from benchmarks.common import CaseResult
+
+    extra = bulk_run[1]["extra"]["bulk_scaling"]
+    for scenario in ("instant", "gateway"):
+        for label in ("zzz bulk", "floor"):
+            points = extra["points"][scenario][label]
+            assert sorted(int(c) for c in points) == sorted(extra["levels"]), (scenario, label)
+            assert all(v > 0 for v in points.values())
+    if not _has("matplotlib"):
+        pytest.skip("matplotlib (a benchmark-only dependency) is not installed here")
+    plot = tmp_path / "throughput.png"
+    said = report_bulk.write_plot({"bulk_scaling": CaseResult(extra=extra)}, plot)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", said
