@@ -56,7 +56,7 @@ class _LangChainError:
     retryable: bool
 
     @property
-    def is_retryable(self) -> bool:  # type: ignore[override]
+    def is_retryable(self) -> bool:
         return self.retryable
 
 

@@ -56,9 +56,13 @@ class ZZZError(openai.OpenAIError):
     advice: ClassVar[str] = ""
     """What the user should do; appended to the message."""
 
+    message: str
+    """The full text (``str(err)``), advice and attempts included; openai's ``APIError.message`` too."""
     code: Any
     msg: str | None
     status_code: int | None
+    """The HTTP status the error arrived with; ``None`` when there was no answer (connection
+    errors, budget, batch jobs).  Status errors narrow it to ``int``."""
     request_id: str | None
     host: str | None
     retryable: bool
@@ -136,6 +140,8 @@ class GatewayStatusError(ZZZError, openai.APIStatusError):
     """The gateway answered with an error: an HTTP error status, a non-zero ``code``
     envelope (even with HTTP 200), an ``error`` object, or an error event inside a stream."""
 
+    status_code: int
+
     def __init__(
         self,
         message: str,
@@ -159,7 +165,16 @@ class GatewayStatusError(ZZZError, openai.APIStatusError):
             self.code = details["code"]
 
 
+# openai types each status class's status_code as its one status (Literal[401], ...), true of
+# what openai raises.  Ours are picked by the gateway's code and msg, not by the HTTP status
+# (an AuthenticationError can come in an HTTP 200 envelope, a quota error with 403 or 429),
+# so each one declares the plain int it really holds: widening openai's Literal, which is
+# what the one targeted ignore per class is for.  (Annotations only; no runtime change.)
+
+
 class AuthenticationError(GatewayStatusError, openai.AuthenticationError):
+    status_code: int  # type: ignore[assignment]  # any status, not only openai's Literal (see above)
+
     category = "authentication"
     advice = (
         "Check the API key: use the key issued by this gateway (not an OpenAI key), set as ZZZ_API_KEY or api_key=."
@@ -167,6 +182,8 @@ class AuthenticationError(GatewayStatusError, openai.AuthenticationError):
 
 
 class PermissionDeniedError(GatewayStatusError, openai.PermissionDeniedError):
+    status_code: int  # type: ignore[assignment]  # any status, not only openai's Literal (see above)
+
     category = "permission_denied"
     advice = (
         "This key may not use this model or route; check the key's allowed models and group in the gateway console."
@@ -174,17 +191,23 @@ class PermissionDeniedError(GatewayStatusError, openai.PermissionDeniedError):
 
 
 class InsufficientBalanceError(GatewayStatusError, openai.PermissionDeniedError):
+    status_code: int  # type: ignore[assignment]  # any status, not only openai's Literal (see above)
+
     category = "insufficient_balance"
     advice = "The account or key has no balance left: top up in the gateway console. Retrying will not help."
 
 
 class RateLimitError(GatewayStatusError, openai.RateLimitError):
+    status_code: int  # type: ignore[assignment]  # any status, not only openai's Literal (see above)
+
     category = "rate_limit"
     default_retryable = True
     advice = "Slow down or lower concurrency; retried automatically up to max_retries."
 
 
 class ModelNotFoundError(GatewayStatusError, openai.NotFoundError):
+    status_code: int  # type: ignore[assignment]  # any status, not only openai's Literal (see above)
+
     category = "model_not_found"
     advice = "Check the model name against `zzz models` (GET /v1/models) and the key's group; retrying will not help."
 
@@ -194,6 +217,8 @@ class EndpointNotSupportedError(GatewayStatusError, openai.NotFoundError):
     endpoint (``/v1/rerank``; 智增增 documents none).  A 501 is classed here too, since
     what the caller must do is the same: use a gateway that serves the route."""
 
+    status_code: int  # type: ignore[assignment]  # any status, not only openai's Literal (see above)
+
     category = "endpoint_not_supported"
     advice = (
         "This gateway does not serve this endpoint (智增增 documents no /v1/rerank; new-api/4Z-API does): "
@@ -202,6 +227,8 @@ class EndpointNotSupportedError(GatewayStatusError, openai.NotFoundError):
 
 
 class InvalidRequestError(GatewayStatusError, openai.BadRequestError):
+    status_code: int  # type: ignore[assignment]  # any status, not only openai's Literal (see above)
+
     category = "invalid_request"
     advice = "Fix the request parameters; retrying will not help."
 
