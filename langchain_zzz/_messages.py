@@ -204,7 +204,9 @@ def usage_metadata(usage: Usage | None) -> UsageMetadata | None:
     """zzz_core's Usage as LangChain's UsageMetadata (cache reads and reasoning as details)."""
     if usage is None:
         return None
-    md = UsageMetadata(
+    # The ignore: mypy reads langchain-core (3.11+) as Python 3.10 (our floor), where its
+    # typing.NotRequired is unknown, so the two optional detail keys look required.
+    md = UsageMetadata(  # type: ignore[typeddict-item]
         input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens, total_tokens=usage.total_tokens
     )
     if usage.cached_tokens is not None:
@@ -215,7 +217,7 @@ def usage_metadata(usage: Usage | None) -> UsageMetadata | None:
 
 
 def _metadata(result: ZZZChatResult, model: str, include_headers: bool = False) -> dict[str, Any]:
-    meta = {
+    meta: dict[str, Any] = {
         "model_provider": PROVIDER,
         "model_name": result.model or model,
         "id": result.id,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from langchain_core.language_models import LangSmithParams
 from langchain_core.utils import from_env, secret_from_env
@@ -111,8 +111,15 @@ class ModelIdentity:
     """
 
     _field_params: ClassVar[tuple[str, ...]] = ()
-    _ls_model_type: ClassVar[str] = "chat"
+    _ls_model_type: ClassVar[Literal["chat", "llm"]] = "chat"
     _lc_namespace: ClassVar[tuple[str, ...]] = ()
+
+    if TYPE_CHECKING:  # fields of the model class this is mixed into (ChatZZZ, ZZZ)
+        model: str
+        temperature: float | None
+        max_tokens: int | None
+        stop: list[str] | str | None
+        _config: ZZZConfig
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -125,22 +132,22 @@ class ModelIdentity:
     @property
     def _identifying_params(self) -> dict[str, Any]:
         params = {name: getattr(self, name) for name in self._field_params if getattr(self, name) is not None}
-        config = self._config  # type: ignore[attr-defined]
-        return {"model": self.model, "gateway": config.gateway, "base_url": config.base_url, **params}  # type: ignore[attr-defined]
+        config = self._config
+        return {"model": self.model, "gateway": config.gateway, "base_url": config.base_url, **params}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
             ls_provider="zzz",
             ls_model_name=kwargs.get("model") or self.model,
-            ls_model_type=self._ls_model_type,  # type: ignore[attr-defined,typeddict-item]
+            ls_model_type=self._ls_model_type,
         )
-        temperature = kwargs.get("temperature", self.temperature)  # type: ignore[attr-defined]
+        temperature = kwargs.get("temperature", self.temperature)
         if isinstance(temperature, (int, float)):
             params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)  # type: ignore[attr-defined]
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
         if isinstance(max_tokens, int):
             params["ls_max_tokens"] = max_tokens
-        stops = stop if stop is not None else self.stop  # type: ignore[attr-defined]
+        stops = stop if stop is not None else self.stop
         if stops:
             params["ls_stop"] = [stops] if isinstance(stops, str) else list(stops)
         return params

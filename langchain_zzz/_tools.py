@@ -66,7 +66,7 @@ def structured_output(
     if method == "function_calling":
         tool = format_tool(schema, strict)
         name = tool["function"]["name"]
-        llm = model.bind_tools(  # type: ignore[call-arg]
+        llm = model.bind_tools(
             [tool], tool_choice=name, parallel_tool_calls=False, ls_structured_output_format=trace, **kwargs
         )
         parser: Runnable = (

@@ -257,7 +257,7 @@ class ChatZZZ(ModelIdentity, GatewaySettings, BaseChatModel):
         return "zzz-chat"
 
     _field_params: ClassVar[tuple[str, ...]] = _FIELD_PARAMS
-    _ls_model_type: ClassVar[str] = "chat"
+    _ls_model_type: ClassVar[Literal["chat", "llm"]] = "chat"
     _lc_namespace: ClassVar[tuple[str, ...]] = ("langchain_zzz", "chat_models")
 
     # -- requests -------------------------------------------------------------

@@ -9,7 +9,7 @@ answers ``n`` choices per prompt, which come back grouped per prompt.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM
@@ -150,7 +150,7 @@ class ZZZ(ModelIdentity, GatewaySettings, BaseLLM):
         return "zzz-completions"
 
     _field_params: ClassVar[tuple[str, ...]] = _FIELD_PARAMS
-    _ls_model_type: ClassVar[str] = "llm"
+    _ls_model_type: ClassVar[Literal["chat", "llm"]] = "llm"
     _lc_namespace: ClassVar[tuple[str, ...]] = ("langchain_zzz", "llms")
 
     def get_num_tokens(self, text: str) -> int:
@@ -307,7 +307,7 @@ def _llm_result(results: list[tuple[int, CompletionResult]], model: str, include
                 [Generation(text=c.text, generation_info=_info(c.finish_reason, c.logprobs)) for c in group]
             )
     last = results[-1][1] if results else None
-    llm_output = {
+    llm_output: dict[str, Any] = {
         "token_usage": _token_usage([r for _, r in results]),
         "model_name": (last.model if last else None) or model,
         "id": last.id if last else None,

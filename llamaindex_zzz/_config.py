@@ -69,6 +69,9 @@ class GatewayFields(BaseModel):
     def _zzz_deprecated_names(cls, values: Any) -> Any:
         return integration.rename_deprecated_fields(values, cls.__name__)
 
+    if TYPE_CHECKING:
+        _config: ZZZConfig  # each class's PrivateAttr, set from connect() at construction
+
     @property
     def async_http_client(self) -> Any:
         """Deprecated name of :attr:`http_async_client`."""
@@ -83,7 +86,7 @@ class GatewayFields(BaseModel):
     @property
     def config(self) -> ZZZConfig:
         """The resolved zzz_core configuration (the key stays a ``SecretStr``)."""
-        return self._config  # type: ignore[attr-defined,no-any-return]  # set by connect() in each class
+        return self._config
 
 
 def connect(obj: Any) -> tuple[ZZZConfig, Gateway]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncGenerator, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 from llama_index.core.bridge.pydantic import BaseModel, ValidationError
@@ -25,6 +25,18 @@ from llama_index.core.types import PydanticProgramMode
 
 from zzz_core import json_schema_response_format
 from zzz_core.integration import safe_function_name
+
+if TYPE_CHECKING:
+    from llama_index.core.llms.function_calling import FunctionCallingLLM
+
+    from zzz_core import ModelProfile
+
+    # For the type checker the mixin is the LLM it is mixed into (ZZZ puts it before
+    # FunctionCallingLLM), so super() and the chat methods are checked; at runtime it is a
+    # plain class, which declares no pydantic fields.
+    _MixedInto = FunctionCallingLLM
+else:
+    _MixedInto = object
 
 __all__ = ["StructuredOutputMixin", "parse_structured", "schema_kwargs"]
 
@@ -68,12 +80,17 @@ def parse_structured(response: ChatResponse, output_cls: type[BaseModel]) -> Bas
         ) from exc
 
 
-class StructuredOutputMixin:
+class StructuredOutputMixin(_MixedInto):
     """The structured-output overrides of ``ZZZ`` (placed before ``FunctionCallingLLM``)."""
 
     # It relies on ZZZ/LLM for pydantic_program_mode, strict, profile, metadata, the chat
-    # methods and _extend_messages; it declares no annotations, which pydantic would take
-    # for fields.
+    # methods and _extend_messages; it declares no annotations at runtime, which pydantic
+    # would take for fields.
+    if TYPE_CHECKING:
+        strict: bool | None
+
+        @property
+        def profile(self) -> ModelProfile: ...
 
     def _uses_json_schema(self) -> bool:
         return (

@@ -16,7 +16,7 @@ instead (``force_single_tool_call``; for streams, every streamed response).  To 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
@@ -127,14 +127,14 @@ def force_single_tool_call(response: ChatResponse) -> ChatResponse:
     return response
 
 
-def single_tool_call_stream(responses: Iterator[ChatResponse]) -> Iterator[ChatResponse]:
+def single_tool_call_stream(responses: Iterator[ChatResponse]) -> Generator[ChatResponse, None, None]:
     """A streamed tool turn cut to its first call, response by response (llama-index-core
     validates only non-streamed tool responses)."""
     for response in responses:
         yield force_single_tool_call(response)
 
 
-async def asingle_tool_call_stream(responses: AsyncIterator[ChatResponse]) -> AsyncIterator[ChatResponse]:
+async def asingle_tool_call_stream(responses: AsyncIterator[ChatResponse]) -> AsyncGenerator[ChatResponse, None]:
     """Async twin of :func:`single_tool_call_stream`."""
     async for response in responses:
         yield force_single_tool_call(response)

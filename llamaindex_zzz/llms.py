@@ -56,6 +56,7 @@ from ._structured import StructuredOutputMixin
 from .cost import check_budget, record_call
 
 if TYPE_CHECKING:
+    from llama_index.core.llms.llm import CompletionToPromptType, MessagesToPromptType
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["ZZZ"]
@@ -222,6 +223,12 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
     _config: ZZZConfig = PrivateAttr()
     _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction
     _profiles: integration.ProfileCache = PrivateAttr(default_factory=integration.ProfileCache)
+
+    if TYPE_CHECKING:
+        # LLM declares these Optional, but its validators replace None with the defaults:
+        # on an instance they are always set.
+        messages_to_prompt: MessagesToPromptType
+        completion_to_prompt: CompletionToPromptType
 
     def __init__(self, model: str | None = None, /, **kwargs: Any) -> None:
         if model is not None:
