@@ -14,7 +14,8 @@ OPENAI_VERSION: str = _version("openai")
 OPENAI_MAJOR: int = int(OPENAI_VERSION.split(".", 1)[0])
 
 if OPENAI_MAJOR >= 3:
-    import httpx2 as http  # type: ignore[import-not-found,no-redef]
+    # Not found under openai 2.x, which has no httpx2 (unused-ignore: found under 3.x).
+    import httpx2 as http  # type: ignore[import-not-found,unused-ignore]
 
     HTTP_PACKAGE = "httpx2"
 else:  # pragma: no cover - exercised by the openai 2.x CI job

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import openai
@@ -59,10 +59,10 @@ class ClientPool:
         """The async client of the running event loop (the user's ``http_async_client``
         is used on every loop; one of ours is built per loop, and closed with it)."""
         if self.config.http_async_client is not None:
-            client = self._async.get(_GLOBAL_LOOP_KEY)  # type: ignore[arg-type]
+            client = self._async.get(_GLOBAL_LOOP_KEY)
             if client is None:
                 client = openai.AsyncOpenAI(http_client=self.config.http_async_client, **self._client_kwargs())
-                self._async[_GLOBAL_LOOP_KEY] = client  # type: ignore[index]
+                self._async[_GLOBAL_LOOP_KEY] = client
             return client
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
@@ -103,7 +103,7 @@ class ClientPool:
         hand); the next call opens a new one.  A user-supplied ``http_async_client`` is
         left open: its owner closes it."""
         if self.config.http_async_client is not None:
-            self._async.pop(_GLOBAL_LOOP_KEY, None)  # type: ignore[call-overload]
+            self._async.pop(_GLOBAL_LOOP_KEY, None)
             return
         client = self._async.pop(asyncio.get_running_loop(), None)
         if client is not None:
@@ -139,7 +139,7 @@ def _close_when_loop_shuts_down(registry: Any, loop: asyncio.AbstractEventLoop, 
     it with the running loop.  The registry holds it: the loop only keeps a weak reference.
     """
 
-    async def closer() -> AsyncIterator[None]:
+    async def closer() -> AsyncGenerator[None, None]:
         try:
             yield
         finally:
@@ -153,4 +153,4 @@ def _close_when_loop_shuts_down(registry: Any, loop: asyncio.AbstractEventLoop, 
         step.send(None)
     except StopIteration:
         pass
-    client._zzz_closer = gen  # type: ignore[attr-defined]  # lives exactly as long as the client
+    client._zzz_closer = gen  # lives exactly as long as the client

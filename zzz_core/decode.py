@@ -18,7 +18,7 @@ from __future__ import annotations
 import array
 import base64
 import sys
-from typing import Any
+from typing import Any, cast
 
 from zzz_core.reasoning import ThinkSplitter, extract_reasoning, split_think
 from zzz_core.tool_calls import ToolCallAccumulator, parse_tool_calls
@@ -34,6 +34,7 @@ from zzz_core.types import (
     ModelInfo,
     RerankHit,
     RerankResult,
+    ToolCallDelta,
     Usage,
 )
 from zzz_core.usage import parse_usage
@@ -55,7 +56,7 @@ __all__ = [
 def _text(content: Any) -> str | None:
     """Content as a string: joins ``[{"type": "text", "text": ...}]`` parts."""
     if content is None or content.__class__ is str:
-        return content  # type: ignore[no-any-return]
+        return content
     if isinstance(content, list):
         return "".join(p if isinstance(p, str) else _part_text(p) for p in content)
     return str(content)
@@ -63,7 +64,7 @@ def _text(content: Any) -> str | None:
 
 def _part_text(part: Any) -> str:
     if isinstance(part, dict) and part.get("type", "text") == "text" and isinstance(part.get("text"), str):
-        return part["text"]  # type: ignore[no-any-return]
+        return part["text"]
     return ""
 
 
@@ -292,7 +293,7 @@ class ChatStreamAssembler(_StreamBase):
             reasoning = extract_reasoning(delta) or ""
             if text:
                 if text.__class__ is not str:
-                    text = _text(text)
+                    text = _text(text) or ""
                 sp = st.think
                 if sp is not None:
                     text, think = sp.feed(text)
@@ -304,7 +305,7 @@ class ChatStreamAssembler(_StreamBase):
                     st.content.append(text)
             if reasoning:
                 st.reasoning.append(reasoning)
-            deltas = []
+            deltas: list[ToolCallDelta] = []
             raw_calls = delta.get("tool_calls")
             if raw_calls:
                 if st.tools is None:
@@ -467,7 +468,7 @@ class CompletionStreamAssembler(_StreamBase):
             text = c.get("text") or ""
             if text:
                 if text.__class__ is not str:
-                    text = _text(text)
+                    text = _text(text) or ""
                 st.content.append(text)
                 self._delivered = True
             finish = c.get("finish_reason")
@@ -550,8 +551,8 @@ def parse_embedding_response(
     if expected is not None and len(items) != expected:
         raise ValueError(f"the gateway returned {len(items)} embeddings for {expected} inputs")
     indices = [item.get("index") for item in items]
-    if sorted(i for i in indices if i.__class__ is int) == list(range(len(items))):
-        items = [item for _, item in sorted(zip(indices, items, strict=True), key=lambda pair: pair[0])]
+    if sorted(i for i in indices if i.__class__ is int) == list(range(len(items))):  # so all are ints
+        items = [item for _, item in sorted(zip(indices, items, strict=True), key=lambda pair: cast(int, pair[0]))]
     vectors = []
     for position, item in enumerate(items):
         if "embedding" not in item:
@@ -633,7 +634,7 @@ def balance_from_credit_grants(payload: dict[str, Any], gateway: str) -> Balance
         ValueError: no readable amount (the caller makes it a typed error).
     """
     grants = payload.get("grants") or {}
-    amount = grants.get("available_amount", payload.get("total_available"))
+    amount: Any = grants.get("available_amount", payload.get("total_available"))  # float() judges it
     try:
         remaining = float(amount)
     except (TypeError, ValueError):

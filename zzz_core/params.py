@@ -22,6 +22,7 @@ import re
 import sys
 import warnings
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any
 
 from ._local_errors import InvalidInputError
@@ -71,7 +72,8 @@ _INTERNAL = (
 
 def _user_stacklevel() -> int:
     """The stacklevel that points a warning at the user's own line, past every framework frame."""
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_globals.get("__name__", "").split(".", 1)[0] in _INTERNAL:
         frame, level = frame.f_back, level + 1
     return level

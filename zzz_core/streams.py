@@ -58,7 +58,7 @@ class _Stream:
         return self._sink
 
     def __iter__(self) -> Iterator[Any]:
-        return self._iterator  # type: ignore[no-any-return]
+        return self._iterator
 
     def close(self) -> None:
         self._iterator.close()
@@ -86,7 +86,7 @@ class _Async:
         return transport.astream(path, body, self._make_sink, self._got_headers)  # type: ignore[attr-defined]
 
     def __aiter__(self) -> AsyncIterator[Any]:
-        return self._iterator  # type: ignore[no-any-return]
+        return self._iterator
 
     async def aclose(self) -> None:
         await self._iterator.aclose()

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from zzz_core.types import ToolCall, ToolCallDelta
 
@@ -230,6 +231,9 @@ def parse_tool_calls(raw: list[dict[str, Any]] | None) -> list[ToolCall]:
 _STR_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.S)
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _WS = re.compile(r"[ \t\n\r]*")
+# Both patterns match the empty string, so their match() never returns None; typed so.
+_skip_ws = cast("Callable[[str, int], re.Match[str]]", _WS.match)
+_string_body = cast("Callable[[str, int], re.Match[str]]", _STR_BODY.match)
 _LITERALS = ("true", "false", "null")
 _VALUE, _KEY, _COLON, _NEXT = range(4)
 
@@ -266,11 +270,11 @@ def _partial(text: str) -> dict[str, Any] | None:
     stack: list[str] = []  # the closer of each open container
     state = _VALUE
     good = (0, 0)  # (cut position, stack depth) where the prefix can be closed
-    i = _WS.match(text).end()
+    i = _skip_ws(text, 0).end()
     if i >= n or text[i] != "{":
         return None
     while True:
-        i = _WS.match(text, i).end()
+        i = _skip_ws(text, i).end()
         if i >= n:
             break
         c = text[i]
@@ -282,7 +286,7 @@ def _partial(text: str) -> dict[str, Any] | None:
                 good = (i, len(stack))
                 continue
             if c == '"':
-                j = _STR_BODY.match(text, i + 1).end()
+                j = _string_body(text, i + 1).end()
                 if j < n and text[j] == '"':
                     i = j + 1
                 else:  # an unfinished string value: keep what arrived
@@ -305,7 +309,7 @@ def _partial(text: str) -> dict[str, Any] | None:
                 stack.pop()
                 i += 1
             elif c == '"':
-                j = _STR_BODY.match(text, i + 1).end()
+                j = _string_body(text, i + 1).end()
                 if j >= n or text[j] != '"':
                     break  # a dangling key
                 i = j + 1

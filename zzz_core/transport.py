@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import openai
 
@@ -33,6 +33,9 @@ from .headers import request_id_of, safe_headers
 from .retry import Attempts, HostHealth
 from .sse import SSEDecoder
 from .urls import host_of
+
+if TYPE_CHECKING:
+    from openai._types import RequestOptions
 
 __all__ = ["StreamSink", "Transport"]
 
@@ -590,7 +593,7 @@ class Transport:
 _MULTIPART = {**_RAW_STREAM, "Content-Type": "multipart/form-data"}
 
 
-def _options(files: Any) -> dict[str, Any]:
+def _options(files: Any) -> RequestOptions:
     # With this Content-Type the openai client sends ``body`` as form fields beside the
     # files (as its own ``files.create`` does); the HTTP library adds the boundary.
     return {"headers": _MULTIPART if files is not None else _RAW_STREAM}

@@ -21,7 +21,7 @@ __all__ = ["parse_usage"]
 def _count(value: Any) -> int | None:
     """A token count from an int, a float, or a string of digits; else ``None``."""
     if value.__class__ is int:
-        return value  # type: ignore[no-any-return]
+        return value
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):

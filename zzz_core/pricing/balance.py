@@ -67,7 +67,7 @@ def check_balance(source: Any, threshold: float) -> Balance | None:
     return balance
 
 
-def balance_watch(low_balance: float | None, balance_of: Any) -> Callable[[], None]:
+def balance_watch(low_balance: float | None, balance_of: Any) -> Callable[[], object]:
     """For a ``zzz_cost(low_balance=, balance_of=)`` block: check the balance now, and
     return the check to run when the block ends (a no-op without ``low_balance``).
 
