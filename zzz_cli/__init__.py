@@ -1,4 +1,5 @@
-"""The ``zzz`` command: ``models``, ``balance``, ``pricing``, ``chat``, ``doctor``, ``bulk``, ``batch``, ``simulator``.
+"""The ``zzz`` command: ``models``, ``balance``, ``pricing``, ``chat``, ``doctor``, ``bulk``, ``batch``, ``capture``,
+``simulator``.
 
 Installed as the console script ``zzz`` (``zzz_cli:main``); ``python -m zzz_cli``
 does the same.  Standard library ``argparse`` only.  Errors are printed as one line
@@ -21,6 +22,7 @@ from typing import Any
 
 from ._batch import add_batch_parser
 from ._bulk import add_bulk_parser
+from ._capture import add_capture_parser
 from ._commands import _UsageError, cmd_balance, cmd_chat, cmd_models, cmd_simulator, default_model
 from ._doctor import cmd_doctor
 from ._output import Printer, format_error, mask_key
@@ -46,6 +48,7 @@ examples:
   zzz chat --model deepseek-reasoner "为什么天空是蓝色的?"
   zzz bulk chat questions.jsonl -o answers.jsonl --model deepseek-chat   # resumable
   zzz batch submit questions.jsonl --model gpt-4o-mini   # the gateway's Batch API (智增增)
+  zzz capture -o capture.json           # the gateway's real answers, sanitized, for replay
   zzz simulator --port 8000             # a fake gateway for your own tests
 
 Run `zzz COMMAND --help` for a command's options."""
@@ -171,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bulk_parser(sub, common)
     add_batch_parser(sub, common)
+    add_capture_parser(sub, common)
 
     p = sub.add_parser("simulator", formatter_class=fmt, help="run a fake gateway on a port, for your own tests",
                        description="Serve the gateway simulator of zzz_testing (python -m zzz_testing) until "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import socket
 import struct
 import threading
@@ -22,6 +23,7 @@ from .batches import BatchStore
 from .faults import DIALECTS, Fault
 from .handlers import SimConfig, SimRequest, SimResponse, _json, handle, route
 from .rejections import REJECTION_RULES, rejection
+from .replay import Replay
 from .streams import Drop, Sleep
 
 __all__ = ["GatewaySimulator", "RecordedRequest"]
@@ -81,7 +83,9 @@ class GatewaySimulator:
     seen to send for some models (gateway-facts §1.2).  ``/v1/rerank`` is served in the
     ``newapi`` dialect and is a 404 in the ``zhizengzeng`` one (智增增 documents no rerank)
     unless ``rerank=True``; ``rerank_max_documents`` limits the documents per request
-    (see :mod:`zzz_testing.rerank`).
+    (see :mod:`zzz_testing.rerank`).  ``replay=FILE`` answers with the recorded answers of a
+    ``zzz capture`` file instead (see :mod:`zzz_testing.replay`); ``api_keys`` then picks who
+    gets the bad-key probe's answer.
     """
 
     def __init__(
@@ -103,6 +107,7 @@ class GatewaySimulator:
         record_requests: bool = True,
         rerank: bool | None = None,
         rerank_max_documents: int | None = None,
+        replay: str | os.PathLike[str] | None = None,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
@@ -132,6 +137,7 @@ class GatewaySimulator:
         self.limits = AccountLimits()
         """Balance in successful answers and a concurrency cap (see :mod:`zzz_testing.accounts`)."""
         self.config.batch_line_fault = self._take_fault  # queued faults apply to batch lines too
+        self.replay = Replay.from_file(replay) if replay is not None else None
 
     # ----------------------------------------------------------------- settings
     @property
@@ -232,6 +238,8 @@ class GatewaySimulator:
             headers = {k: (_redact(v) if k in _SECRET_HEADERS else v) for k, v in req.headers.items()}
             record = RecordedRequest(req.method, req.path, headers, req.json(), time.time())
             self.requests.append(record)
+        if self.replay is not None:
+            return self.replay.answer(req, self.config.api_keys)
         resp = self.limits.before(req, self.config)
         if resp is not None:
             return resp
