@@ -29,6 +29,7 @@ errors too: every input line has exactly one result.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -258,7 +259,7 @@ class BatchClient:
         payload, _ = self.transport.request_json("GET", _list_path(limit, after), require="data")
         return [_job(p) for p in payload["data"]]
 
-    async def alist(self, *, limit: int = 20, after: str | None = None) -> list[BatchJob]:
+    async def alist(self, *, limit: int = 20, after: str | None = None) -> builtins.list[BatchJob]:
         payload, _ = await self.transport.arequest_json("GET", _list_path(limit, after), require="data")
         return [_job(p) for p in payload["data"]]
 

@@ -26,9 +26,12 @@ import os
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .._local_errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 __all__ = [
     "ENDPOINTS",
@@ -207,7 +210,7 @@ def _cli_name(kind: str) -> str:
     return {"completions": "complete", "embeddings": "embed"}.get(kind, kind)
 
 
-def _is_path(source: Any) -> bool:
+def _is_path(source: Any) -> TypeIs[str | os.PathLike[str]]:
     return isinstance(source, (str, os.PathLike))
 
 
@@ -221,7 +224,7 @@ def iter_items(source: Source, *, kind: str | None = None, model: str | None = N
                     continue
                 try:
                     obj = json.loads(raw)
-                except ValueError as exc:
+                except json.JSONDecodeError as exc:  # not ValueError: UnicodeDecodeError is one too
                     raise BulkInputError(f"not valid JSON ({exc.msg} at column {exc.colno})", line=n,
                                          source=name) from None  # fmt: skip
                 except UnicodeDecodeError:

@@ -111,7 +111,7 @@ def make_progress(setting: Any, total: int, initial: int) -> Progress:
     if setting is None or setting is False:
         return _Silent()
     if not isinstance(setting, (bool, str)):
-        return setting  # type: ignore[no-any-return]
+        return setting
     if sys.stderr is not None and sys.stderr.isatty():
         try:
             return TqdmProgress(total, initial)

@@ -161,7 +161,10 @@ class _Rows:
         records = asyncio.run(self._send(ids, inputs))
         out = dict(columns)
         out[self.id_column] = ids
-        answers, statuses, errors, results = [], [], [], []
+        answers: list[Any] = []
+        statuses: list[str] = []
+        errors: list[str | None] = []
+        results: list[str | None] = []
         for custom_id in ids:
             record = records.get(custom_id)
             if record is None:
@@ -252,7 +255,7 @@ class _Rows:
     def _body(self, value: Any) -> dict[str, Any]:
         if isinstance(self.model, str):
             return self._build(self.model, value, self.params)
-        return self.model.bulk_request(self.kind, value)  # type: ignore[no-any-return]
+        return self.model.bulk_request(self.kind, value)
 
     def _by_row(self, lines: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {line["custom_id"]: line for line in lines}

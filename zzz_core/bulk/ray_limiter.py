@@ -193,7 +193,7 @@ class RayLimiter:
         await self._actor.halt.remote(run, reason)
 
     async def halted(self, run: str) -> str | None:
-        return await self._actor.halted.remote(run)  # type: ignore[no-any-return]
+        return await self._actor.halted.remote(run)
 
     def status(self) -> dict[str, Any]:
         """The shared limit's state: ``limit``, ``in_flight``, ``decreases``, ``started``,
@@ -201,7 +201,7 @@ class RayLimiter:
         ``peak_holders`` (the most waiting for or holding a slot at once) and the ``options`` in force."""
         import ray
 
-        return ray.get(self._actor.status.remote())  # type: ignore[no-any-return]
+        return ray.get(self._actor.status.remote())
 
     def kill(self) -> None:
         """End the actor (needed for a detached one; a job's own ends with the job)."""
@@ -244,7 +244,7 @@ def shared_limiter(
     config = _config_of(source, settings)
     name = limiter_name(config)
     actor_class = ray.remote(LimitKeeper)
-    actor = actor_class.options(  # type: ignore[attr-defined]
+    actor = actor_class.options(
         name=name,
         namespace=namespace,
         get_if_exists=True,
@@ -262,6 +262,7 @@ def shared_limiter(
 
 
 def _config_of(source: Any, settings: dict[str, Any]) -> ZZZConfig:
+    config: ZZZConfig | None
     if isinstance(source, ZZZConfig):
         config = source
     elif source is not None:

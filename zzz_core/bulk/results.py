@@ -327,7 +327,9 @@ def iter_outcomes(path: str | os.PathLike[str]) -> Iterator[BulkOutcome]:
         custom_id = record.get("custom_id")
         if not isinstance(custom_id, str):
             continue
-        response = record.get("response") if isinstance(record.get("response"), dict) else {}
+        response = record.get("response")
+        if not isinstance(response, dict):
+            response = {}
         error = record.get("error") if isinstance(record.get("error"), dict) else None
         body = response.get("body") if error is None and isinstance(response.get("body"), dict) else None
         yield BulkOutcome(custom_id, body, error, response.get("request_id"))

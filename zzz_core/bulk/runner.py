@@ -459,7 +459,7 @@ async def _finish(job: _Job, tasks: set[asyncio.Task[None]], stop_grace: float) 
         return
     if not job.stop.is_set():
         # Wait for all, but react to a stop that comes while waiting.
-        pending = set(tasks)
+        pending: set[asyncio.Task[Any]] = set(tasks)
         stop_wait = asyncio.ensure_future(job.stop.wait())
         try:
             while pending and not job.stop.is_set():
@@ -501,4 +501,4 @@ def run_bulk(source: Source, output: str | os.PathLike[str], **options: Any) -> 
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box["report"]  # type: ignore[no-any-return]
+    return box["report"]

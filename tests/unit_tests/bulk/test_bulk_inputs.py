@@ -65,6 +65,16 @@ def test_malformed_line_names_its_number(tmp_path, line, needle):
     assert needle in str(info.value)
 
 
+def test_a_line_that_is_not_utf8_is_named(tmp_path):
+    # json.loads(bytes) raises UnicodeDecodeError, itself a ValueError: it must not be read as a JSONDecodeError.
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"input": "fine"}\n{"input": "\xff\xfe"}\n')
+    with pytest.raises(BulkInputError) as info:
+        scan(path, model="m")
+    assert info.value.line == 2
+    assert "not UTF-8 text" in str(info.value)
+
+
 def test_missing_model_says_what_to_do(tmp_path):
     with pytest.raises(BulkInputError, match="pass --model"):
         scan(_write(tmp_path, [{"input": "x"}]))
