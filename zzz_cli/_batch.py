@@ -235,8 +235,8 @@ class _WaitDisplay:
             try:
                 from tqdm.auto import tqdm
             except ImportError:
-                tqdm = None
-            if tqdm is not None:
+                pass
+            else:
                 self.bar = tqdm(total=0, unit="req", dynamic_ncols=True, desc="batch")
 
     def update(self, job: Any) -> None:

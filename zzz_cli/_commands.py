@@ -276,7 +276,7 @@ def cmd_simulator(args: argparse.Namespace, printer: Printer, extra: list[str]) 
     argv = ["--host", args.host, "--port", str(args.port), "--dialect", args.dialect, *extra]
     keys = [extra[i + 1] for i, a in enumerate(extra[:-1]) if a == "--api-key"]
     keys += [a.split("=", 1)[1] for a in extra if a.startswith("--api-key=")]
-    with contextlib.redirect_stdout(_Announce(sys.stdout, args.dialect, keys)):  # type: ignore[type-var]
+    with contextlib.redirect_stdout(_Announce(sys.stdout, args.dialect, keys)):
         return int(simulator_main(argv) or 0)
 
 

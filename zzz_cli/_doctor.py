@@ -173,7 +173,7 @@ def check_messages() -> Finding:
     from zzz_core.params import build_chat_request
 
     try:
-        build_chat_request("any-model", "hello")  # type: ignore[arg-type]
+        build_chat_request("any-model", "hello")
     except InvalidInputError:
         return Finding("info", "messages", "zzz_core checks that messages is an array of {role, content} objects "
                        "before sending (InvalidInputError), so this mistake never reaches the gateway from zzz, "
@@ -298,12 +298,13 @@ def diagnose(args: argparse.Namespace, environ: Mapping[str, str] | None = None)
     """Every finding, and a one-line description of what was checked."""
     from zzz_core.config import ZZZConfig
     from zzz_core.errors import ConfigurationError
-    from zzz_core.presets import DEFAULT_GATEWAY, get_preset, preset_for_url
+    from zzz_core.presets import DEFAULT_GATEWAY, GatewayPreset, get_preset, preset_for_url
 
     env = os.environ if environ is None else environ
     raw_key, key_source = (args.api_key, "--api-key") if args.api_key else (env.get("ZZZ_API_KEY"), "$ZZZ_API_KEY")
     raw_url, url_source = (args.base_url, "--base-url") if args.base_url else (env.get("ZZZ_BASE_URL"), "$ZZZ_BASE_URL")
     gateway = args.gateway or env.get("ZZZ_GATEWAY") or None
+    preset: GatewayPreset | None  # None: a base URL no preset serves
     try:
         if gateway:
             preset = get_preset(gateway)

@@ -218,7 +218,9 @@ def _capitals(text: str) -> list[str]:
     the others, the first word of the text (often an instruction: "Extract the person:
     Alice is 30") last of all.
     """
-    names, initial, first = [], [], []
+    names: list[str] = []
+    initial: list[str] = []
+    first: list[str] = []
     for m in _CAPITAL_RE.finditer(text):
         c = m.group()
         if c.split()[0].lower() in _NOT_NAMES:
@@ -356,7 +358,7 @@ def _string(s: dict[str, Any], p: _Prompt, name: str) -> str:
         return _FORMATS[s["format"]]
     value: str | None = None
     if any(k in lname for k in ("city", "location", "place")):
-        value = (p.cities or [None])[0] or (p.capitals or [None])[0]
+        value = next(iter(p.cities), None) or next(iter(p.capitals), None)
     if value is None and p.quoted:
         value = p.quoted.pop(0)
     if value is None and name:

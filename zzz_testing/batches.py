@@ -20,6 +20,7 @@ shape ``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import json
 import math
@@ -219,9 +220,9 @@ class BatchStore:
                          "This request was not executed because the batch was cancelled.")  # fmt: skip
         return b
 
-    def _validate(self, b: SimBatch) -> list[dict[str, Any]]:
+    def _validate(self, b: SimBatch) -> builtins.list[dict[str, Any]]:
         data = self.files[b.input_file_id].data
-        errors: list[dict[str, Any]] = []
+        errors: builtins.list[dict[str, Any]] = []
         seen: set[str] = set()
 
         def bad(n: int, code: str, message: str, param: str | None = None) -> None:
@@ -289,7 +290,7 @@ class BatchStore:
         if b.failures:
             b.error_file_id = self._result_file(b, "error", b.failures)
 
-    def _result_file(self, b: SimBatch, kind: str, rows: list[dict[str, Any]]) -> str:
+    def _result_file(self, b: SimBatch, kind: str, rows: builtins.list[dict[str, Any]]) -> str:
         data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
         f = SimFile(f"file-sim{next(_ids)}", f"{b.id}_{kind}.jsonl", f"batch_{kind}", data, int(self.now()))
         self.files[f.id] = f
@@ -319,8 +320,9 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | Non
         raise StoreError(400, "POST /v1/files needs multipart/form-data with a 'file' and a 'purpose'")
     msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
     fields: dict[str, tuple[str | None, bytes]] = {}
-    for part in msg.iter_parts():  # type: ignore[attr-defined]
+    for part in msg.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if name:
-            fields[str(name)] = (part.get_filename(), part.get_payload(decode=True) or b"")
+            payload = part.get_payload(decode=True)
+            fields[str(name)] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
     return fields

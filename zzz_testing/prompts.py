@@ -102,7 +102,8 @@ def _react_prompt(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
             block = text[head.end() : heads[k + 1].start() if k + 1 < len(heads) else len(text)]
             args = _ARGS_RE.search(block)
             desc = _DESC_RE.search(block)
-            description = block[desc.end() : args.start() if args and args.start() > desc.end() else len(block)]
+            desc_end = desc.end() if desc else 0  # a tool may have no description
+            description = block[desc_end : args.start() if args and args.start() > desc_end else len(block)]
             schema: Any = {"type": "object", "properties": {}}
             if args:
                 try:

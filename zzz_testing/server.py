@@ -244,7 +244,8 @@ class GatewaySimulator:
         if resp is not None:
             return resp
         body = req.json()
-        rules = self._rejects.get(body.get("model")) if isinstance(body, dict) else None
+        model = body.get("model") if isinstance(body, dict) else None
+        rules = self._rejects.get(model) if isinstance(model, str) else None
         rejected = rejection(rules, body, self.config.dialect) if rules else None
         if rejected is not None:
             return _json(*rejected, self.config)
@@ -426,7 +427,7 @@ def _quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
         if size == 0:

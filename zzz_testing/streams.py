@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from .faults import Fault, error_body
@@ -148,7 +149,7 @@ def chat_events(
             if logprobs is None:
                 render = w.template(_choice(i, {"content": _SLOT}))
             else:
-                render = lambda t, i=i: w.chunk([_choice(i, {"content": t}, logprobs(t))])  # noqa: E731
+                render = partial(_logprob_chunk, w, i, logprobs)
             if bulk_chunks:
                 words = [x + " " for x in content.split()] or ["word "]
                 body: Iterable[str] = pieces + [words[k % len(words)] for k in range(bulk_chunks)]
@@ -166,6 +167,10 @@ def chat_events(
     if usage is not None:
         yield "usage", w.chunk([], usage=usage)
     yield "done", w.done()
+
+
+def _logprob_chunk(w: StreamWriter, index: int, logprobs: Callable[[str], dict[str, Any]], text: str) -> bytes:
+    return w.chunk([_choice(index, {"content": text}, logprobs(text))])
 
 
 def _choice(index: int, delta: dict[str, Any], logprobs: Any = None, finish: str | None = None) -> dict[str, Any]:
@@ -252,7 +257,7 @@ def _offset_render(
 
 
 # ---------------------------------------------------------------------- faults
-def apply_stream_fault(events: Tagged, fault: Fault, w: StreamWriter, dialect: str) -> Iterator[Any]:
+def apply_stream_fault(events: Iterable[tuple[str, Any]], fault: Fault, w: StreamWriter, dialect: str) -> Iterator[Any]:
     """The pieces of ``events`` as changed by a stream fault."""
     limit = fault.after_chunks
     sent = 0

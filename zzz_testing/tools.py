@@ -28,12 +28,16 @@ _WEAK_WORDS = frozenset(
 
 
 def tool_name(tool: dict[str, Any]) -> str:
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    fn = tool.get("function")
+    if not isinstance(fn, dict):
+        fn = tool
     return str(fn.get("name", ""))
 
 
 def tool_description(tool: dict[str, Any]) -> str:
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    fn = tool.get("function")
+    if not isinstance(fn, dict):
+        fn = tool
     return str(fn.get("description") or "")
 
 
@@ -140,7 +144,9 @@ def choose_tools(
 
 def tool_call_arguments(tool: dict[str, Any], question: str) -> dict[str, Any]:
     """Arguments for a tool, valid against its ``parameters`` schema."""
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    fn = tool.get("function")
+    if not isinstance(fn, dict):
+        fn = tool
     schema = fn.get("parameters") or {"type": "object", "properties": {}}
     value = synthesize(schema, question)
     return value if isinstance(value, dict) else {}

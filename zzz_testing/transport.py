@@ -36,7 +36,8 @@ def _classes(kind: str) -> tuple[Any, type, type]:
         raise ValueError(f"kind must be 'httpx' or 'httpx2', not {kind!r}")
     lib = importlib.import_module(kind)
 
-    class Pieces(lib.SyncByteStream, lib.AsyncByteStream):  # type: ignore[misc,name-defined]
+    # lib is httpx or httpx2, chosen at run time: its classes are no names mypy can follow.
+    class Pieces(lib.SyncByteStream, lib.AsyncByteStream):  # type: ignore[name-defined]
         def __init__(self, body: Iterable[Any], sleep: bool) -> None:
             self._body, self._sleep = body, sleep
 
@@ -60,7 +61,7 @@ def _classes(kind: str) -> tuple[Any, type, type]:
                 elif isinstance(piece, Drop):
                     raise lib.RemoteProtocolError(_DROPPED)
 
-    class Transport(lib.BaseTransport, lib.AsyncBaseTransport):  # type: ignore[misc,name-defined]
+    class Transport(lib.BaseTransport, lib.AsyncBaseTransport):  # type: ignore[name-defined]
         """Answers requests by calling the simulator's dispatch directly."""
 
         def __init__(self, dispatch: Callable[[SimRequest], SimResponse], sleep: bool = False) -> None:

@@ -684,6 +684,14 @@ def _react(messages: list[dict[str, Any]], stream: bool = False, system: str = R
     return stream_text(sse(resp)) if stream else js(resp)["choices"][0]["message"]["content"]
 
 
+def test_react_tool_without_a_description_is_still_called() -> None:
+    # A ReAct listing may leave out "Tool Description:" (a tool built without one).
+    system = REACT_SYSTEM.replace("Tool Description: get_weather(city: str) -> str\n", "", 1)
+    assert "Tool Description: get_weather" not in system
+    ask = [{"role": "user", "content": "Use get_weather for Paris."}]
+    assert _react(ask, system=system) == REACT_CALL.format("get_weather", '{"city": "Paris"}')
+
+
 @pytest.mark.parametrize("stream", [False, True])
 def test_react_steps(stream: bool) -> None:
     history: list[dict[str, Any]] = [{"role": "user", "content": "Use get_weather and get_time for Paris."}]
