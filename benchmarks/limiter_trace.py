@@ -1,0 +1,108 @@
+"""Where a bulk chat job's time goes: the runner's concurrency limit, traced, against random 429s.
+
+    python benchmarks/limiter_trace.py 4000 instant            # the runner as it is
+    python benchmarks/limiter_trace.py 4000 gateway default,min-window
+
+One job per variant against the benchmark server (benchmarks/server.py), with case k's load
+shaping (``instant``: 5% of answers 429 + ``Retry-After: 1``; ``gateway``: the same plus a
+200 ms first byte and a cap of 50 in flight; ``cap``: the cap without the random 429s).  While
+it runs, the limiter's limit and whether new starts are paused are sampled every 50 ms; the
+line printed says the wall time, the number of decreases, the seconds spent paused and the
+median limit.
+
+Variants: ``default``, the runner's own ``AsyncAdaptiveLimiter(64, 128)`` (as in case k);
+``min-window``, an experiment (not the runner's code): the same policy, but the share of
+throttles is judged over at least 50 finished requests, so that one random 429 in a window of
+four requests does not count as 25% (see docs/benchmarks.md, "What the bulk numbers say").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.cases.bulk import KEY, SCENARIOS  # noqa: E402
+from benchmarks.common import Server  # noqa: E402
+from zzz_core.bulk import arun_bulk  # noqa: E402
+from zzz_core.bulk.limiter import MAX_PAUSE, AdaptiveLimit, AsyncAdaptiveLimiter  # noqa: E402
+
+LOADS = {**SCENARIOS, "cap": {"X-Bench-Delay": "0.2", "X-Bench-Cap": "50"}}
+
+
+class MinWindowLimit(AdaptiveLimit):
+    """The runner's policy with the throttle share judged over at least ``MIN_WINDOW`` requests."""
+
+    MIN_WINDOW = 50
+
+    def _window(self) -> int:
+        return max(self.limit, self.MIN_WINDOW)
+
+    def on_throttle(self, retry_after: float | None = None) -> None:
+        now = self.clock()
+        if retry_after is not None and retry_after > 0 and now < self.paused_until:
+            self.paused_until = max(self.paused_until, now + min(retry_after, MAX_PAUSE))
+        if self._grace:
+            return
+        self._window_throttled += 1
+        if self._window_throttled > self.tolerance * self._window():
+            self._decrease(now, retry_after)
+
+    def _count(self, *, throttled: bool) -> None:
+        self._window_done += 1
+        if self._window_done >= self._window():
+            if self._window_throttled <= self.tolerance * self._window():
+                # the same growth per request as the runner's (+1 per `limit` requests)
+                self.current = min(float(self.maximum), self.current + self.increase * self._window() / self.limit)
+            self._window_done = self._window_throttled = 0
+
+
+async def job(base_url: str, headers: dict[str, str], n: int, variant: str) -> str:
+    state = MinWindowLimit(64, 128) if variant == "min-window" else AdaptiveLimit(64, 128)
+    limiter = AsyncAdaptiveLimiter.wrapping(state)
+    limits: list[int] = []
+    paused = 0.0
+
+    async def watch() -> None:
+        nonlocal paused
+        while True:
+            limits.append(limiter.limit)
+            paused += 0.05 if state.paused_until > state.clock() else 0.0
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.ensure_future(watch())
+    items = ({"custom_id": f"q{i}", "messages": [{"role": "user", "content": f"question {i}"}]} for i in range(n))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            report = await arun_bulk(items, Path(tmp, "out.jsonl"), kind="chat", model="gpt-4o-mini", api_key=KEY,
+                                     base_url=base_url, default_headers=headers, limiter=limiter,
+                                     progress=False)  # fmt: skip
+            dt = time.perf_counter() - t0
+    finally:
+        watcher.cancel()
+    limits.sort()
+    median, low, high = limits[len(limits) // 2], limits[0], limits[-1]
+    return (f"{variant}: {report.recorded} of {n} in {dt:.1f} s ({n / dt:.0f}/s); {state.decreases} decreases, "
+            f"paused {paused:.1f} s; limit median {median}, min {low}, max {high}")  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    n = int(argv[0]) if argv else 4000
+    load = argv[1] if len(argv) > 1 else "instant"
+    variants = argv[2].split(",") if len(argv) > 2 else ["default", "min-window"]
+    logging.getLogger("zzz_core").setLevel(logging.ERROR)  # one warning per 429 retry
+    with Server() as server:
+        for variant in variants:
+            print(f"{load}, {LOADS[load]}: " + asyncio.run(job(server.base_url, LOADS[load], n, variant)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
