@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_BACKOFF",
     "MAX_RETRY_AFTER",
     "Attempts",
+    "rate_limit_patience",
     "Decision",
     "HostHealth",
     "backoff_delay",
@@ -45,6 +47,10 @@ INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 60.0
 """A ``Retry-After`` longer than this is not waited for: the error is raised instead."""
+
+rate_limit_patience: ContextVar[float | None] = ContextVar("zzz_rate_limit_patience", default=None)
+"""Seconds a rate-limited request keeps being sent again, for the current task (see
+:attr:`Attempts.rate_limit_patience`); ``None``: rate limits count against ``max_retries``."""
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -126,8 +132,15 @@ class Attempts:
     retries: int = 0
     adjustments: int = 0
     """Sends made again with a parameter adjusted (:mod:`zzz_core.negotiation`): attempts, not retries."""
+    rate_limit_patience: float | None = None
+    """When set, a rate limit (429, upstream saturation) is sent again for this many seconds
+    from the first send, however many retries that takes: ``max_retries`` then counts only
+    the other failures.  The bulk runner sets it (:data:`rate_limit_patience`): its limiter
+    already throttles, so a throttled item waits its turn instead of failing while the job
+    goes on."""
     tried: list[str] = field(default_factory=list)
     _queue: list[str] = field(default_factory=list)
+    _started: float = field(default_factory=time.monotonic)
 
     def first(self) -> str:
         self._queue = self.health.order()
@@ -145,7 +158,7 @@ class Attempts:
             if self._queue:
                 # Failing over is not a retry: the other host has not seen this request.
                 return Decision(self._send(self._queue.pop(0)))
-        if not is_retryable(exc) or self.retries >= self.max_retries:
+        if not is_retryable(exc) or (self.retries >= self.max_retries and not self._patient(exc)):
             self.give_up(exc)
         retry_after = exc.retry_after if isinstance(exc, E.RateLimitError) or exc.retry_after else None
         if retry_after is not None and retry_after > MAX_RETRY_AFTER:
@@ -153,6 +166,14 @@ class Attempts:
         self.retries += 1
         self._queue = self.health.order()
         return Decision(self._send(self._queue.pop(0)), backoff_delay(self.retries, retry_after))
+
+    def _patient(self, exc: E.ZZZError) -> bool:
+        """Whether a rate limit is still within :attr:`rate_limit_patience`."""
+        return (
+            self.rate_limit_patience is not None
+            and isinstance(exc, E.RateLimitError)
+            and time.monotonic() - self._started < self.rate_limit_patience
+        )
 
     def resend(self, host: str) -> str:
         """Send again to ``host`` at once, the request adjusted after a parameter rejection.

@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,7 +30,7 @@ from .clients import ClientPool
 from .config import ZZZConfig
 from .error_map import ErrorContext
 from .headers import request_id_of, safe_headers
-from .retry import Attempts, HostHealth
+from .retry import Attempts, HostHealth, rate_limit_patience
 from .sse import SSEDecoder
 from .urls import host_of
 
@@ -50,6 +50,15 @@ retry_observer: ContextVar[Callable[[E.ZZZError, float], None] | None] = Context
 e.g. in an asyncio task (each task has its own copy); the bulk runner uses it so its
 concurrency limiter learns of 429s and saturation answers that the retry loop absorbed.
 It only observes: what is retried and when stays :mod:`zzz_core.retry`'s decision."""
+
+retry_gate: ContextVar[Callable[[E.ZZZError, float], Awaitable[None]] | None] = ContextVar(
+    "zzz_retry_gate", default=None
+)
+"""Awaited as ``gate(failure, delay)`` instead of ``asyncio.sleep(delay)`` before an async
+request is sent again; it must wait at least ``delay``.  The bulk runner sets it so that a
+throttled request gives its slot back to the concurrency limiter while it waits and takes
+one again before it is resent: a retry never runs above the limiter's limit.  Like
+:data:`retry_observer` it decides nothing: whether and when to retry stays the policy's."""
 
 
 @dataclass(slots=True)
@@ -186,7 +195,7 @@ class Transport:
         ``raw`` returns the body's bytes as sent (a file's content), unless the whole
         answer is one JSON error object (智增增's HTTP-200 envelope).
         """
-        attempts = Attempts(self.health, self.config.max_retries, repeatable=repeatable)
+        attempts = self._attempts(repeatable)
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, method)
@@ -234,7 +243,7 @@ class Transport:
         raw: bool = False,
     ) -> Reply:
         """Async twin of :meth:`request` (same policy, same decoding)."""
-        attempts = Attempts(self.health, self.config.max_retries, repeatable=repeatable)
+        attempts = self._attempts(repeatable)
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, method)
@@ -266,7 +275,7 @@ class Transport:
             # the request, Authorization header included.
             decision = attempts.next(failure)
             self._log_retry(failure, decision.host, decision.delay, attempts)
-            await asyncio.sleep(decision.delay)
+            await _wait_to_resend(failure, decision.delay)
             host = decision.host
 
     # -- streaming -----------------------------------------------------------
@@ -285,7 +294,7 @@ class Transport:
         ``on_headers`` receives the (safe) response headers of each attempt that got
         an answer, before its first chunk.
         """
-        attempts = Attempts(self.health, self.config.max_retries)
+        attempts = self._attempts()
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, "POST")
@@ -339,7 +348,7 @@ class Transport:
         on_headers: Callable[[dict[str, str]], None] | None = None,
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`stream`."""
-        attempts = Attempts(self.health, self.config.max_retries)
+        attempts = self._attempts()
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, "POST")
@@ -383,7 +392,7 @@ class Transport:
                 if not sink.delivered and self._renegotiated(exc, sent, host, attempts):
                     continue
                 decision = self._after_stream_failure(exc, sink, attempts)
-                await asyncio.sleep(decision.delay)
+                await _wait_to_resend(exc, decision.delay)
                 host = decision.host
                 continue
             attempts.succeeded(host)
@@ -565,6 +574,11 @@ class Transport:
             host=host_of(host), url=host + path, method=method, secrets=self._secrets, key_hint=self._key_hint
         )
 
+    def _attempts(self, repeatable: bool = True) -> Attempts:
+        return Attempts(
+            self.health, self.config.max_retries, repeatable=repeatable, rate_limit_patience=rate_limit_patience.get()
+        )
+
     @staticmethod
     def _log_retry(exc: E.ZZZError, host: str, delay: float, attempts: Attempts) -> None:
         observer = retry_observer.get()
@@ -588,6 +602,14 @@ class Transport:
     async def aclose(self) -> None:
         """Close the running event loop's async pool (see :meth:`ClientPool.aclose`)."""
         await self.clients.aclose()
+
+
+async def _wait_to_resend(failure: E.ZZZError, delay: float) -> None:
+    gate = retry_gate.get()
+    if gate is None:
+        await asyncio.sleep(delay)
+    else:
+        await gate(failure, delay)
 
 
 _MULTIPART = {**_RAW_STREAM, "Content-Type": "multipart/form-data"}

@@ -15,11 +15,22 @@ The policy:
   without too many throttles raises the limit by ``increase`` (additive), up to ``maximum``.
 - A throttle (429, rate limit, ``当前分组上游负载已饱和``) counts against the current
   window.  When a window holds more than ``tolerance`` × its size of them, the limit is
-  multiplied by ``backoff`` (default: halved, never below 1) and new starts pause until
-  ``now + Retry-After``.  The tolerance (default 10%) is why: a gateway that throttles one
-  request in fifty at random is not telling us to slow down (the retry loop already waits
-  out that request's own ``Retry-After``), while one above its concurrency cap throttles a
-  large share of every window.  ``tolerance=0`` is textbook AIMD: every throttle halves.
+  multiplied by ``backoff`` (default: halved, never below 1).  The tolerance (default 10%)
+  is why: a gateway that throttles one request in fifty at random is not telling us to
+  slow down (the throttled request waits out its own ``Retry-After``), while one above its
+  concurrency cap throttles a large share of every window.  ``tolerance=0`` is textbook
+  AIMD: every throttle halves.
+- The level that was too much is remembered: ``ceiling`` becomes ``headroom`` (0.9) × the
+  requests in flight at the decrease.  Below the ceiling the limit grows by ``increase``
+  per success (back to just under the cap within one window, as TCP's slow start to its
+  threshold); at or above it, only by ``increase`` per window without any throttle.  So
+  against a gateway capped at N in flight the limit settles just under N and stays there,
+  instead of sawing between N/2 and N.
+- ``Retry-After`` pauses every new start only when nothing in the current window succeeded
+  (the gateway refuses everything, as a requests-per-minute limit does).  When some requests
+  still succeed, the lower limit is the remedy; the throttled request itself waits its own
+  ``Retry-After`` in the retry loop (and, in the bulk runner, gives its slot back meanwhile:
+  ``zzz_core.transport.retry_gate``).
 - After a decrease, throttles of the requests that were already in flight do not decrease
   it again (one reaction per window, as TCP does).
 """
@@ -32,7 +43,16 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["AdaptiveLimit", "AsyncAdaptiveLimiter", "ConcurrencyLimiter", "OUTCOMES", "throttle_observer"]
+from .. import errors as E
+
+__all__ = [
+    "AdaptiveLimit",
+    "AsyncAdaptiveLimiter",
+    "ConcurrencyLimiter",
+    "HeldSlot",
+    "OUTCOMES",
+    "throttle_observer",
+]
 
 OUTCOMES = ("ok", "throttled", "error")
 MAX_PAUSE = 60.0
@@ -77,6 +97,7 @@ class AdaptiveLimit:
         increase: float = 1.0,
         backoff: float = 0.5,
         tolerance: float = 0.1,
+        headroom: float = 0.9,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if maximum < 1 or initial < 1:
@@ -93,6 +114,9 @@ class AdaptiveLimit:
         self.increase = increase
         self.backoff = backoff
         self.tolerance = tolerance
+        self.headroom = headroom
+        self.ceiling: float | None = None
+        """Just under the level the gateway last throttled (``headroom`` × in flight then)."""
         self.clock = clock
         self.in_flight = 0
         self.paused_until = -math.inf
@@ -177,23 +201,32 @@ class AdaptiveLimit:
             self._decrease(now, retry_after)
 
     def _decrease(self, now: float, retry_after: float | None) -> None:
+        level = min(self.current, float(self.in_flight)) if self.in_flight else self.current
         self.current = max(1.0, self.current * self.backoff)
+        self.ceiling = max(self.current, level * self.headroom)
         self.decreases += 1
-        if retry_after is not None and retry_after > 0:
+        if retry_after is not None and retry_after > 0 and self._window_done == 0:
+            # Nothing got through this window: the gateway refuses everything (a rate per
+            # minute, an outage).  Otherwise the lower limit is enough.
             self.paused_until = max(self.paused_until, now + min(retry_after, MAX_PAUSE))
         self._grace = self.in_flight
         self._window_done = self._window_throttled = 0
 
     def _count(self, *, throttled: bool) -> None:
         self._window_done += 1
+        if self.ceiling is not None and self.current + self.increase <= self.ceiling and not self._window_throttled:
+            self.current += self.increase  # back to just under the level that was too much, fast
+            return
         if self._window_done >= self.limit:
-            if self._window_throttled <= self.tolerance * self.limit:
+            allowed = self.tolerance * self.limit if self.ceiling is None or self.current < self.ceiling else 0
+            if self._window_throttled <= allowed:
                 self.current = min(float(self.maximum), self.current + self.increase)
             self._window_done = self._window_throttled = 0
 
     def __repr__(self) -> str:
         return (
-            f"AdaptiveLimit(limit={self.limit}, maximum={self.maximum}, in_flight={self.in_flight}, "
+            f"AdaptiveLimit(limit={self.limit}, maximum={self.maximum}, ceiling={self.ceiling}, "
+            f"in_flight={self.in_flight}, "
             f"rpm={self.requests_per_minute}, tpm={self.tokens_per_minute})"
         )
 
@@ -265,6 +298,31 @@ class AsyncAdaptiveLimiter:
 
     def __repr__(self) -> str:
         return f"AsyncAdaptiveLimiter({self.state!r})"
+
+
+class HeldSlot:
+    """One request's hold on a limiter slot, given back while the request waits to be resent after a
+    throttle; ``wait_to_resend`` is what the bulk runner sets as ``zzz_core.transport.retry_gate``."""
+
+    __slots__ = ("expected", "held", "limiter")
+
+    def __init__(self, limiter: ConcurrencyLimiter, expected: int) -> None:
+        self.limiter = limiter
+        self.expected = expected
+        self.held = True
+
+    async def wait_to_resend(self, failure: E.ZZZError, delay: float) -> None:
+        """The transport's ``retry_gate``: a throttle frees the slot for the wait (the limiter
+        learns of it, and others may use the slot), then the retry waits for a slot like any
+        new request; other failures keep the slot and just wait."""
+        if not isinstance(failure, E.RateLimitError):
+            await asyncio.sleep(delay)
+            return
+        self.held = False
+        self.limiter.release("throttled", retry_after=failure.retry_after, tokens=-self.expected)
+        await asyncio.sleep(delay)
+        await self.limiter.acquire(self.expected)
+        self.held = True
 
 
 def throttle_observer(limiter: object) -> Callable[[BaseException, float], None] | None:

@@ -22,8 +22,12 @@ What it guarantees (docs/bulk.md has the rest):
   ``stop_grace`` seconds to finish and are recorded, and the report says
   ``N of M done; top up and run the same command again to resume``.
 - **Adaptive concurrency** through a :class:`~zzz_core.bulk.limiter.ConcurrencyLimiter`
-  (by default an :class:`~zzz_core.bulk.limiter.AsyncAdaptiveLimiter`), which also hears of
-  the throttles the retry loop absorbed (``zzz_core.transport.retry_observer``).
+  (by default an :class:`~zzz_core.bulk.limiter.AsyncAdaptiveLimiter`).  A throttled request
+  gives its slot back while it waits out ``Retry-After`` and takes one again before the retry
+  loop resends it (``zzz_core.transport.retry_gate``), so the limiter hears of every throttle
+  and retries never run above its limit.  Rate limits are retried for ``rate_limit_patience``
+  seconds rather than ``max_retries`` times (``zzz_core.retry.rate_limit_patience``): the
+  limiter already slows the job down, so a throttled item waits its turn instead of failing.
 - **Memory** does not grow with the input: items are read as they are sent, the checking
   pass keeps 8 bytes per item, and at most ``limit`` requests exist at once.
 """
@@ -45,10 +49,11 @@ from .. import errors as E
 from ..config import ZZZConfig
 from ..decode import parse_chat_response, parse_completion_response, parse_embedding_response
 from ..gateway import Gateway
-from ..transport import retry_observer
+from ..retry import rate_limit_patience
+from ..transport import retry_gate
 from ..usage import parse_usage
 from .inputs import BulkItem, Source, iter_items, normalize_kind, scan
-from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter, throttle_observer
+from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter, HeldSlot
 from .packing import pack_key, packed_body, split_answer
 from .progress import Snapshot, make_progress
 from .results import ResultsFile, error_record, load_index, success_record
@@ -66,6 +71,9 @@ ACCOUNT_STOPS: tuple[type[BaseException], ...] = (
 
 BULK_MAX_RETRIES = 6
 """``max_retries`` of a gateway the runner builds itself: a long job meets more throttling."""
+
+RATE_LIMIT_PATIENCE = 600.0
+"""Seconds an item throttled again and again is still sent again (``arun_bulk(rate_limit_patience=)``)."""
 
 _DECODERS = {
     "chat": (parse_chat_response, "choices"),
@@ -156,8 +164,8 @@ class _Job:
         self.base = 0
         """Items recorded before this run (for the progress display until the exact count is known)."""
         self.bar: Any = None
-        self.observer = throttle_observer(limiter)
         self.embed_batch_size = 1
+        self.patience: float | None = RATE_LIMIT_PATIENCE
 
     def snapshot(self) -> Snapshot:
         r = self.report
@@ -173,16 +181,26 @@ class _Job:
             log.warning("zzz bulk: %s; finishing the requests in flight, sending no more", _short(exc))
         self.stop.set()
 
+    def _enter(self, expected: int) -> HeldSlot:
+        """Set this task's retry gate and patience (each task has its own context)."""
+        slot = HeldSlot(self.limiter, expected)
+        retry_gate.set(slot.wait_to_resend)
+        rate_limit_patience.set(self.patience)
+        return slot
+
+    def _leave(self, slot: HeldSlot, outcome: str, retry_after: float | None, used: int) -> None:
+        if slot.held:
+            self.limiter.release(outcome, retry_after=retry_after, tokens=(used - slot.expected) if used else 0)
+        self.bar.update(self.snapshot())
+
     async def one(self, item: BulkItem, expected: int) -> None:
         """Send one item and record it; then free its slot."""
-        if self.observer is not None:
-            retry_observer.set(self.observer)  # this task's own context
+        slot = self._enter(expected)
         outcome, retry_after, used = "error", None, 0
         try:
             outcome, retry_after, used = await self._single(item)
         finally:
-            self.limiter.release(outcome, retry_after=retry_after, tokens=(used - expected) if used else 0)
-            self.bar.update(self.snapshot())
+            self._leave(slot, outcome, retry_after, used)
 
     async def _single(self, item: BulkItem) -> tuple[str, float | None, int]:
         decode, require = _DECODERS[item.kind]
@@ -203,14 +221,12 @@ class _Job:
 
     async def many(self, items: list[BulkItem], expected: int) -> None:
         """Send embedding items packed into one request (:mod:`.packing`) and record each."""
-        if self.observer is not None:
-            retry_observer.set(self.observer)
+        slot = self._enter(expected)
         outcome, retry_after, used = "error", None, 0
         try:
             outcome, retry_after, used = await self._packed(items)
         finally:
-            self.limiter.release(outcome, retry_after=retry_after, tokens=(used - expected) if used else 0)
-            self.bar.update(self.snapshot())
+            self._leave(slot, outcome, retry_after, used)
 
     async def _packed(self, items: list[BulkItem]) -> tuple[str, float | None, int]:
         try:
@@ -323,6 +339,7 @@ async def arun_bulk(
     stop_grace: float = 30.0,
     fsync: bool = False,
     embed_batch_size: int = 256,
+    rate_limit_patience: float | None = RATE_LIMIT_PATIENCE,
     **settings: Any,
 ) -> BulkReport:
     """Send every request of ``source`` and record each answer in ``output`` (see the module docstring).
@@ -347,6 +364,9 @@ async def arun_bulk(
         embed_batch_size: Embedding items of one text each are packed this many to a request (the
             same model and parameters, consecutive in the input); each is still recorded on its own.
             1 sends each alone.
+        rate_limit_patience: Seconds from its first send that an item answered with 429 or upstream
+            saturation is still sent again (other failures keep ``max_retries``); ``None``: rate limits
+            count against ``max_retries`` too.
 
     Returns:
         The :class:`BulkReport`; ``report.exit_status`` is what the CLI exits with.
@@ -384,6 +404,7 @@ async def arun_bulk(
             job = _Job(gateway, limiter, out, report, budget, tokens_per_minute is not None)
             job.base = min(len(index), total)
             job.embed_batch_size = max(1, embed_batch_size)
+            job.patience = rate_limit_patience
             job.bar = make_progress(progress, total, job.base)
             await _drive(job, iter_items(source, kind=kind, model=model), index, stop_grace)
         finally:
