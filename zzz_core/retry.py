@@ -140,7 +140,7 @@ class Attempts:
     goes on."""
     tried: list[str] = field(default_factory=list)
     _queue: list[str] = field(default_factory=list)
-    _started: float = field(default_factory=time.monotonic)
+    _started: float = field(default_factory=lambda: time.monotonic())
 
     def first(self) -> str:
         self._queue = self.health.order()

@@ -19,8 +19,16 @@ def test_retryable_categories():
     assert is_retryable(status_err(E.GatewayServerError, status=502))
     assert is_retryable(E.GatewayConnectionError("x", url=P))
     assert is_retryable(E.GatewayTimeoutError("x", url=P))
-    for cls in (E.InsufficientBalanceError, E.AuthenticationError, E.PermissionDeniedError, E.InvalidRequestError,
-                E.ContextLengthExceededError, E.ContentFilterError, E.ModelNotFoundError, E.GatewayError):
+    for cls in (
+        E.InsufficientBalanceError,
+        E.AuthenticationError,
+        E.PermissionDeniedError,
+        E.InvalidRequestError,
+        E.ContextLengthExceededError,
+        E.ContentFilterError,
+        E.ModelNotFoundError,
+        E.GatewayError,
+    ):
         assert not is_retryable(status_err(cls))
     assert not is_retryable(ValueError("x"))
 
@@ -92,3 +100,22 @@ def test_cooldown_expires(monkeypatch):
     assert health.order() == [M, P]
     now[0] += 6
     assert health.order() == [P, M]
+
+
+def test_rate_limit_patience_is_a_time_budget_for_rate_limits_only(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr("zzz_core.retry.time.monotonic", lambda: now[0])
+    a = Attempts(HostHealth((P,), 60), max_retries=1, rate_limit_patience=30.0)
+    a.first()
+    for _ in range(20):  # far past max_retries: a rate limit within the patience is sent again
+        now[0] += 1.0
+        assert a.next(status_err(E.RateLimitError, status=429)).host == P
+    with pytest.raises(E.GatewayServerError):  # other failures still count against max_retries
+        a.next(status_err(E.GatewayServerError, status=500))
+    b = Attempts(HostHealth((P,), 60), max_retries=1, rate_limit_patience=30.0)
+    b.first()
+    now[0] += 31.0  # the patience is measured from the first send
+    b.next(status_err(E.RateLimitError, status=429))  # the count budget still allows one
+    with pytest.raises(E.RateLimitError) as info:
+        b.next(status_err(E.RateLimitError, status=429))
+    assert info.value.attempts == 2

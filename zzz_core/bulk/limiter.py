@@ -21,12 +21,14 @@ The policy:
   concurrency cap throttles a large share of every window.  ``tolerance=0`` is textbook
   AIMD: every throttle halves.
 - The level that was too much is remembered: ``ceiling`` becomes ``headroom`` (0.9) × the
-  requests in flight at the decrease.  Below the ceiling the limit grows by ``increase``
-  per success (back to just under the cap within one window, as TCP's slow start to its
-  threshold); at or above it, only by ``increase`` per window without any throttle.  So
-  against a gateway capped at N in flight the limit settles just under N and stays there,
-  instead of sawing between N/2 and N.
-- ``Retry-After`` pauses every new start only when nothing in the current window succeeded
+  limit at the decrease.  Below the ceiling the limit grows by ``increase`` per success
+  (back to just under the cap within one window, as TCP's slow start to its threshold).
+  At or above it, it grows by ``increase`` per window without any throttle and steps back
+  by ``increase`` (never below the ceiling) after a window with a few.  So against a
+  gateway capped at N in flight the limit settles at about N and stays there instead of
+  sawing between N/2 and N; the odd request above the cap costs little, as a throttled
+  request gives its slot back while it waits.
+- ``Retry-After`` pauses every new start only when no request was answered for that long
   (the gateway refuses everything, as a requests-per-minute limit does).  When some requests
   still succeed, the lower limit is the remedy; the throttled request itself waits its own
   ``Retry-After`` in the retry loop (and, in the bulk runner, gives its slot back meanwhile:
@@ -123,6 +125,8 @@ class AdaptiveLimit:
         self.decreases = 0
         self._window_done = 0
         self._window_throttled = 0
+        self._answered_at = -math.inf
+        """When a request was last answered (not throttled)."""
         self._grace = 0
         """Requests in flight at the last decrease; their throttles do not decrease again."""
         self._next_request_at = -math.inf
@@ -201,26 +205,30 @@ class AdaptiveLimit:
             self._decrease(now, retry_after)
 
     def _decrease(self, now: float, retry_after: float | None) -> None:
-        level = min(self.current, float(self.in_flight)) if self.in_flight else self.current
+        self.ceiling = max(1.0, self.current * self.headroom)
         self.current = max(1.0, self.current * self.backoff)
-        self.ceiling = max(self.current, level * self.headroom)
         self.decreases += 1
-        if retry_after is not None and retry_after > 0 and self._window_done == 0:
-            # Nothing got through this window: the gateway refuses everything (a rate per
-            # minute, an outage).  Otherwise the lower limit is enough.
+        if retry_after is not None and retry_after > 0 and now - self._answered_at > min(retry_after, MAX_PAUSE):
+            # Nothing got through for as long as the gateway asks us to wait: it refuses
+            # everything (a rate per minute, an outage).  Otherwise the lower limit is enough.
             self.paused_until = max(self.paused_until, now + min(retry_after, MAX_PAUSE))
         self._grace = self.in_flight
         self._window_done = self._window_throttled = 0
 
     def _count(self, *, throttled: bool) -> None:
-        self._window_done += 1
+        self._answered_at = self.clock()
         if self.ceiling is not None and self.current + self.increase <= self.ceiling and not self._window_throttled:
             self.current += self.increase  # back to just under the level that was too much, fast
             return
+        self._window_done += 1
         if self._window_done >= self.limit:
-            allowed = self.tolerance * self.limit if self.ceiling is None or self.current < self.ceiling else 0
-            if self._window_throttled <= allowed:
+            throttled = self._window_throttled
+            probing = self.ceiling is not None and self.current >= self.ceiling
+            if not throttled or (not probing and throttled <= self.tolerance * self.limit):
                 self.current = min(float(self.maximum), self.current + self.increase)
+            elif probing and throttled <= self.tolerance * self.limit:
+                # Above the level once throttled, throttles again: that was the cap; step back.
+                self.current = max(self.ceiling or 1.0, self.current - self.increase)
             self._window_done = self._window_throttled = 0
 
     def __repr__(self) -> str:

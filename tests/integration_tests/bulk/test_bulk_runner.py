@@ -139,11 +139,30 @@ def test_adaptive_concurrency_backs_off_from_a_saturated_gateway(tmp_path, zzz_s
     src, out = write_input(tmp_path / "in.jsonl", 300), tmp_path / "out.jsonl"
     report = run_bulk(src, out, kind="chat", model="gpt-4o-mini", api_key=KEY, base_url=sim.base_url,
                       concurrency=32, max_concurrency=64, progress=False)  # fmt: skip
+    # However often an item is throttled, it waits its turn (rate limits are retried for
+    # rate_limit_patience seconds, not max_retries times): no item fails while the job runs.
     assert report.complete and report.failed == 0, report.summary()
     assert sim.limits.saturated > 0  # it did meet the cap...
     assert report.limit < 16  # ...and learned from it (started at 32)
-    # Once backed off, it stays near the cap: most requests are answered, not throttled.
-    assert sim.limits.saturated < sim.count("/chat/completions") * 0.5
+    # A throttled request gives its slot back while it waits, so retries never run above the
+    # limit: the gateway never sees more than the starting concurrency at once.
+    assert sim.limits.peak_in_flight <= 32
+
+
+def test_a_throttled_item_is_not_failed_by_the_retry_count(tmp_path, zzz_simulator_factory):
+    sim = zzz_simulator_factory(latency=0.1)
+    sim.set_max_in_flight(1, retry_after=0.01)
+    src, out = write_input(tmp_path / "in.jsonl", 30), tmp_path / "out.jsonl"
+    common = dict(kind="chat", model="gpt-4o-mini", api_key=KEY, base_url=sim.base_url, concurrency=8,
+                  max_concurrency=8, progress=False, max_retries=0)  # fmt: skip
+    report = run_bulk(src, out, **common)
+    assert report.complete and report.failed == 0, report.summary()
+    assert sim.limits.saturated > 0  # with max_retries=0, each of these would have failed its item
+    assert answered(sim) == Counter({f"q{i}": 1 for i in range(30)})
+    # Without the patience, a rate limit counts against max_retries like any other failure.
+    out2 = tmp_path / "out2.jsonl"
+    report = run_bulk(src, out2, rate_limit_patience=None, **common)
+    assert report.complete and report.failed > 0 and report.retryable_failed == report.failed
 
 
 def test_max_cost_stops_like_an_empty_balance_and_resumes_with_more(tmp_path, zzz_simulator, settings):

@@ -171,3 +171,74 @@ async def test_async_limiter_pause_delays_acquire():
     await limiter.acquire()
     assert loop.time() - t0 >= 0.18
     assert limiter.limit == 2
+
+
+def _round(limit: AdaptiveLimit, cap: int, *, retry_after: float = 1.0) -> int:
+    """Fill the limit, finish every request against a gateway that answers ``cap`` at once and
+    throttles the rest; returns how many were throttled."""
+    n = _fill(limit)
+    throttled = 0
+    for i in range(n):
+        if i >= cap:
+            limit.on_throttle(retry_after=retry_after)
+            throttled += 1
+        else:
+            limit.on_success()
+        limit.finished()
+    return throttled
+
+
+def test_a_capped_gateway_is_settled_just_under_and_stays_there():
+    limit = AdaptiveLimit(64, 128, clock=Clock())  # starts above the gateway's cap of 50
+    for _ in range(5):
+        _round(limit, 50)
+    assert limit.decreases >= 1 and limit.ceiling is not None
+    # Then it lives at the cap: a few throttled per window (less than the tolerance), and no
+    # sawing down to 25 and slowly back up.
+    decreases, sent, throttled, lowest = limit.decreases, 0, 0, limit.limit
+    for _ in range(40):
+        sent += limit.limit
+        throttled += _round(limit, 50)
+        lowest = min(lowest, limit.limit)
+    assert throttled <= 0.05 * sent
+    assert lowest >= 45 and 45 <= limit.limit <= 55
+    assert limit.decreases == decreases
+
+
+def test_after_a_decrease_the_limit_grows_back_per_success_to_the_ceiling():
+    clock = Clock()
+    limit = AdaptiveLimit(40, 128, tolerance=0, clock=clock)
+    _fill(limit)
+    limit.on_throttle(retry_after=1.0)  # 40 in flight were too many
+    assert limit.limit == 20 and limit.ceiling == pytest.approx(36)
+    for _ in range(40):
+        limit.on_success()
+        limit.finished()
+    clock.now += 1.0  # the pause (nothing had got through) is over
+    assert limit.limit == 36  # one window, not sixteen, to get back to 0.9 x the level throttled
+    for n in range(1, 4):
+        _round(limit, 100)
+        assert limit.limit == 36 + n  # from the ceiling on: one per window again
+
+
+def test_retry_after_pauses_every_start_only_when_nothing_got_through():
+    clock = Clock()
+    some = AdaptiveLimit(20, 20, clock=clock)
+    _fill(some)
+    for i in range(20):
+        if i < 15:
+            some.on_success()
+        else:
+            some.on_throttle(retry_after=5.0)
+        some.finished()
+    assert some.decreases == 1
+    assert some.delay_before_next() == 0  # the lower limit is the remedy; no pause
+    none = AdaptiveLimit(20, 20, clock=clock)
+    _fill(none)
+    none.on_success()
+    none.finished()
+    clock.now += 6.0  # then nothing answered for longer than the gateway's Retry-After
+    for _ in range(3):
+        none.on_throttle(retry_after=5.0)  # a rate per minute: everything refused
+    assert none.decreases == 1
+    assert none.delay_before_next() == pytest.approx(5.0)
