@@ -38,7 +38,7 @@ def requests_at(level: int, scenario: str, short: bool) -> int:
     if short:
         return 4 * level if scenario == "gateway" else 40
     if scenario == "gateway":
-        return min(25 * level, 1500)
+        return min(25 * level, 1000)
     return 2000
 
 
