@@ -124,13 +124,19 @@ def main(argv: list[str] | None = None) -> int:
         log(f"==> not installed here, skipped: {', '.join(sorted(set(skipped)))}")
 
     results: dict[str, CaseResult] = {}
+    failed: list[str] = []
     with Server() as server:
         settings = Settings(short=args.short, server=server, only=only, log=log)
         for name in cases:
             log(f"==> {name} ({CASES[name][0]})")
             t0 = time.perf_counter()
             module = importlib.import_module(CASES[name][1])
-            results[name] = module.run(settings)
+            try:
+                results[name] = module.run(settings)
+            except Exception as exc:  # noqa: BLE001 - one broken case must not lose a long run's other cases
+                log(f"    {name} failed: {type(exc).__name__}: {exc}")
+                failed.append(name)
+                results[name] = CaseResult(notes=[f"case {name} failed: {type(exc).__name__}: {str(exc)[:300]}"])
             log(f"    {time.perf_counter() - t0:.1f} s")
     env["load_after"] = _load()
     rows = [row for res in results.values() for row in res.rows]
@@ -144,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"==> wrote {path.relative_to(ROOT)}")
         if any(report_bulk.is_bulk(r) for r in rows):
             log("==> " + report_bulk.write_plot(results))
-    return 0
+    if failed:
+        log(f"==> failed cases (see the notes): {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
