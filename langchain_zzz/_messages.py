@@ -20,6 +20,13 @@ Inbound, reasoning text (which zzz_core extracted from whatever field or
 ``<think>`` tags the relay used) goes to ``additional_kwargs["reasoning_content"]``,
 where langchain-core's ``content_blocks`` shows it as a ``reasoning`` block
 before the text.
+
+Reasoning signatures (``zzz_core.signatures``) ride in ``additional_kwargs`` too:
+``tool_call_extra_content`` maps a tool call's id to its ``extra_content`` (Gemini's
+``thought_signature``; LangChain's tool calls have no slot for it) and
+``reasoning_details`` keeps OpenRouter-style details.  Both go back on the assistant
+message of the next turn.  A stream puts them only on its final chunk, whole, so
+``AIMessageChunk`` addition (which concatenates strings) leaves them intact.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from zzz_core import ChatChunk, Usage
 from zzz_core import ChatResult as ZZZChatResult
 from zzz_core import ToolCall as ZZZToolCall
+from zzz_core.signatures import attach_provider_fields, provider_fields
 
 PROVIDER = "zzz"
 _SKIPPED_BLOCKS = frozenset(
@@ -113,7 +121,7 @@ def _assistant(msg: AIMessage) -> dict[str, Any]:
         reasoning = _reasoning_from_blocks(msg.content)
     if reasoning:
         entry["reasoning_content"] = reasoning
-    return entry
+    return attach_provider_fields(entry, msg.additional_kwargs)
 
 
 def _reasoning_from_blocks(content: Any) -> str:
@@ -258,6 +266,7 @@ def to_chat_result(result: ZZZChatResult, model: str, include_headers: bool = Fa
             extra["reasoning_content"] = choice.reasoning
         if choice.refusal:
             extra["refusal"] = choice.refusal
+        extra.update(provider_fields(choice))
         info: dict[str, Any] = {"finish_reason": choice.finish_reason}
         if choice.logprobs is not None:
             info["logprobs"] = choice.logprobs
@@ -288,6 +297,8 @@ class StreamConverter:
     (``chunk_position="last"``) built from the stream's aggregate, so merged
     chunks count usage once and never concatenate ``model_name``.  A tool call
     that never received an id gets one from zzz_core's last tool-call chunk.
+    Reasoning signatures (``zzz_core.signatures.provider_fields``) go on that final
+    chunk too, whole: merged chunks concatenate strings, so a signature must arrive once.
     """
 
     __slots__ = ("_model", "_include_headers")
@@ -319,8 +330,9 @@ class StreamConverter:
     def last(self, result: ZZZChatResult) -> ChatGenerationChunk:
         choice = result.choices[0] if result.choices else None
         info = {"finish_reason": choice.finish_reason if choice else None}
+        kept = provider_fields(choice) if choice else {}
         message = AIMessageChunk(
-            content="", usage_metadata=usage_metadata(result.usage),
+            content="", additional_kwargs=kept, usage_metadata=usage_metadata(result.usage),
             response_metadata={**_metadata(result, self._model, self._include_headers), **info},
             chunk_position="last", id=result.id,
         )  # fmt: skip

@@ -4,7 +4,9 @@
 ``image_url`` parts (data URLs for paths and bytes), ``input_audio``/``file``
 parts, ``tool_calls`` from ``ToolCallBlock``s, and ``reasoning_content`` from
 ``ThinkingBlock``s (zzz_core's ``build_chat_request`` keeps it only where the
-model needs it replayed).  The way back is :mod:`llamaindex_zzz._responses`.
+model needs it replayed), and the reasoning signatures kept in ``additional_kwargs``
+(``tool_call_extra_content``, ``reasoning_details``; see ``zzz_core.signatures``)
+put back on the assistant message.  The way back is :mod:`llamaindex_zzz._responses`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from llama_index.core.base.llms.types import (
 )
 
 from zzz_core import InvalidInputError
+from zzz_core.signatures import attach_provider_fields
 
 __all__ = ["check_messages", "to_openai_message", "to_openai_messages"]
 
@@ -85,6 +88,8 @@ def to_openai_message(message: ChatMessage) -> dict[str, Any]:
         value = message.additional_kwargs.get(key)
         if value is not None and key not in out:
             out[key] = _legacy_tool_calls(value) if key == "tool_calls" else value
+    if role == "assistant":
+        attach_provider_fields(out, message.additional_kwargs)
     return out
 
 

@@ -41,6 +41,7 @@ from zzz_core import (
     Usage,
     parse_partial_json,
 )
+from zzz_core.signatures import provider_fields
 
 __all__ = [
     "ChatStreamState",
@@ -98,7 +99,11 @@ Call = tuple[str | None, str, Any, str]
 
 
 def _assistant(
-    content: str | None, reasoning: str | None, calls: Sequence[Call], reasoning_tokens: int | None
+    content: str | None,
+    reasoning: str | None,
+    calls: Sequence[Call],
+    reasoning_tokens: int | None,
+    kept: dict[str, Any] | None = None,
 ) -> ChatMessage:
     """The assistant message: ThinkingBlock, TextBlock, ToolCallBlocks (each only when present).
 
@@ -106,6 +111,8 @@ def _assistant(
     parts of llama-index-core still look for them (streamed structured output, chat-engine
     and memory helpers, token counting).  Built with ``model_construct``: the streaming
     path makes one per chunk and the values are already of the right types.
+    ``kept`` (``zzz_core.signatures.provider_fields``) joins ``additional_kwargs``: the
+    reasoning signatures that must go back on the next turn.
     """
     blocks: list[Any] = []
     if reasoning:
@@ -129,6 +136,8 @@ def _assistant(
             )
             for cid, name, _, text in calls
         ]
+    if kept:
+        extra.update(kept)
     return ChatMessage.model_construct(role=MessageRole.ASSISTANT, additional_kwargs=extra, blocks=blocks)
 
 
@@ -167,7 +176,11 @@ def chat_response(result: ChatResult, include_headers: bool = False) -> ChatResp
     choice = result.choices[0] if result.choices else ChatChoice()
     usage = result.usage
     message = _assistant(
-        choice.content, choice.reasoning, _final_calls(choice.tool_calls), usage.reasoning_tokens if usage else None
+        choice.content,
+        choice.reasoning,
+        _final_calls(choice.tool_calls),
+        usage.reasoning_tokens if usage else None,
+        provider_fields(choice),
     )
     raw = dict(result.raw)
     if usage is not None:
@@ -264,18 +277,20 @@ class ChatStreamState:
 
     def finish(self, result: ChatResult) -> ChatResponse | None:
         """After the last chunk: a closing response when zzz_core's aggregate differs from
-        what was streamed (arguments that do not parse are kept as text), or when nothing
-        was streamed at all.  (Ids of calls that never got one arrive as a last chunk.)"""
+        what was streamed (arguments that do not parse are kept as text), when the stream
+        carried reasoning signatures (they go on this response's message, whole), or when
+        nothing was streamed at all.  (Ids of calls that never got one arrive as a last chunk.)"""
         choice = next((c for c in result.choices if c.index == 0), None) or ChatChoice()
         calls = _final_calls(choice.tool_calls)
         final = (choice.content or "", choice.reasoning or "", calls)
-        if self._sent and final == (self._content, self._reasoning.strip(), self._streamed_calls()):
+        kept = provider_fields(choice)  # signatures come whole, only with the closing response
+        if self._sent and not kept and final == (self._content, self._reasoning.strip(), self._streamed_calls()):
             return None
         self._usage = self._usage or result.usage
         raw, extra = self._raw(), usage_kwargs(self._usage)
         _call_info(raw, extra, result, self._include_headers)
         return ChatResponse(
-            message=_assistant(choice.content, choice.reasoning, calls, self._reasoning_tokens()),
+            message=_assistant(choice.content, choice.reasoning, calls, self._reasoning_tokens(), kept),
             raw=raw,
             delta="",
             additional_kwargs=extra,

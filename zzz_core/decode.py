@@ -21,6 +21,7 @@ import sys
 from typing import Any, cast
 
 from zzz_core.reasoning import ThinkSplitter, extract_reasoning, split_think
+from zzz_core.signatures import ReasoningDetailsMerger
 from zzz_core.tool_calls import ToolCallAccumulator, parse_tool_calls
 from zzz_core.types import (
     Balance,
@@ -110,6 +111,7 @@ def parse_chat_response(payload: dict[str, Any], host: str | None = None) -> Cha
                 finish_reason=c.get("finish_reason"),
                 logprobs=c.get("logprobs"),
                 refusal=msg.get("refusal"),
+                reasoning_details=_details(msg.get("reasoning_details")),
             )
         )
     return ChatResult(
@@ -122,6 +124,12 @@ def parse_chat_response(payload: dict[str, Any], host: str | None = None) -> Cha
         host=host,
         raw=payload,
     )
+
+
+def _details(value: Any) -> list[dict[str, Any]] | None:
+    if not isinstance(value, list):
+        return None
+    return [item for item in value if isinstance(item, dict)] or None
 
 
 class TextParts:
@@ -165,7 +173,7 @@ class _Choice:
 
 
 class _ChatChoice(_Choice):
-    __slots__ = ("reasoning", "refusal", "role", "think", "tools")
+    __slots__ = ("details", "reasoning", "refusal", "role", "think", "tools")
 
     def __init__(self) -> None:
         super().__init__()
@@ -174,6 +182,7 @@ class _ChatChoice(_Choice):
         self.role: str | None = None
         self.think: ThinkSplitter | None = ThinkSplitter()  # dropped once it passes text through
         self.tools: ToolCallAccumulator | None = None
+        self.details: ReasoningDetailsMerger | None = None  # only for relays that send reasoning_details
 
 
 class _StreamBase:
@@ -311,6 +320,11 @@ class ChatStreamAssembler(_StreamBase):
                 if st.tools is None:
                     st.tools = ToolCallAccumulator()
                 deltas = st.tools.feed(raw_calls)
+            raw_details = delta.get("reasoning_details")
+            if raw_details:
+                if st.details is None:
+                    st.details = ReasoningDetailsMerger()
+                st.details.feed(raw_details)
             if text or reasoning or deltas:
                 self._delivered = True
             role = delta.get("role")
@@ -401,6 +415,7 @@ class ChatStreamAssembler(_StreamBase):
                 finish_reason=st.finish,
                 logprobs=_merge_logprobs(st.logprobs),
                 refusal="".join(st.refusal) or None,
+                reasoning_details=st.details.result() if st.details is not None else None,
             )
             for index, st in sorted(self._choices.items())
         ]

@@ -42,13 +42,14 @@ _decode = json.JSONDecoder(strict=False).decode  # models emit raw newlines in s
 
 
 class _Call:
-    __slots__ = ("args", "id", "index", "name")
+    __slots__ = ("args", "extra", "id", "index", "name")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.id: str | None = None
         self.name: str | None = None
         self.args: list[str] = []
+        self.extra: dict[str, Any] | None = None
 
 
 class ToolCallAccumulator:
@@ -105,6 +106,9 @@ class ToolCallAccumulator:
             if args:
                 call.args.append(args)
                 delta.arguments = args
+            extra = d.get("extra_content")
+            if extra and isinstance(extra, dict) and call.extra is None:  # a signature comes whole, once
+                call.extra = extra
             if delta.id is not None or delta.name is not None or args:
                 out.append(delta)
         return out
@@ -162,14 +166,19 @@ class ToolCallAccumulator:
             One :class:`ToolCall` per call; invalid arguments are reported in
             ``error`` with ``args=None``, never dropped.  Safe to call again.
         """
-        return [_make_call(c.index, c.id, c.name, "".join(c.args)) for c in sorted(self._calls.values(), key=_index_of)]
+        return [
+            _make_call(c.index, c.id, c.name, "".join(c.args), c.extra)
+            for c in sorted(self._calls.values(), key=_index_of)
+        ]
 
 
 def _index_of(call: _Call) -> int:
     return call.index
 
 
-def _make_call(index: int, cid: str | None, name: str | None, arguments: str) -> ToolCall:
+def _make_call(
+    index: int, cid: str | None, name: str | None, arguments: str, extra: dict[str, Any] | None = None
+) -> ToolCall:
     args: dict[str, Any] | None
     error = None
     if not arguments.strip():
@@ -186,7 +195,7 @@ def _make_call(index: int, cid: str | None, name: str | None, arguments: str) ->
                 args, error = None, f"invalid JSON arguments: expected an object, got {type(value).__name__}"
     if not name and error is None:
         error = "tool call without a function name"
-    return ToolCall(cid or f"call_{index}", name or "", arguments, index, args, error)
+    return ToolCall(cid or f"call_{index}", name or "", arguments, index, args, error, extra)
 
 
 def parse_tool_calls(raw: list[dict[str, Any]] | None) -> list[ToolCall]:
@@ -215,12 +224,14 @@ def parse_tool_calls(raw: list[dict[str, Any]] | None) -> list[ToolCall]:
             args = json.dumps(args, ensure_ascii=False)
         cid = item.get("id")
         name = fn.get("name")
+        extra = item.get("extra_content")
         out.append(
             _make_call(
                 len(out),
                 cid if isinstance(cid, str) else None,
                 name if isinstance(name, str) else None,
                 args,
+                extra if isinstance(extra, dict) and extra else None,
             )
         )
     return out

@@ -71,6 +71,9 @@ class ToolCall:
     index: int = 0
     args: dict[str, Any] | None = None
     error: str | None = None
+    extra: dict[str, Any] | None = None
+    """The call's ``extra_content`` as received (Gemini's ``thought_signature``); it must go
+    back verbatim on the next turn (``zzz_core.signatures``)."""
 
 
 @dataclass(slots=True)
@@ -86,6 +89,8 @@ class ChatChoice:
     finish_reason: str | None = None
     logprobs: dict[str, Any] | None = None
     refusal: str | None = None
+    reasoning_details: list[dict[str, Any]] | None = None
+    """OpenRouter-style ``reasoning_details`` (stream fragments merged), to send back unchanged."""
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import answers, batch_routes, billing, embeddings, pricing, rerank, streams, tools
+from . import answers, batch_routes, billing, embeddings, pricing, rerank, signatures, streams, tools
 from .faults import REQUEST_ID, Fault, default_shape, error_body, html_page
 from .prompts import answer_text, json_object, react_answer, react_tools, split_question
 from .streams import DROP, Drop, EventStream, Sleep, StreamWriter, dumps
@@ -228,6 +228,8 @@ def _validate_chat(body: Any) -> tuple[str, list[dict[str, Any]]]:
 def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
     body = req.json()
     model, messages = _validate_chat(body)
+    if dropped := signatures.check_history(model, messages):
+        raise _Invalid(dropped)
     last_user = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=-1)
     question = answers.message_text(messages[last_user].get("content")) if last_user >= 0 else ""
     names: dict[str, str] = {}
@@ -248,7 +250,8 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
     )  # fmt: skip
     n = _int(body, "n", 1) or 1
     max_tokens = _int(body, "max_completion_tokens") or _int(body, "max_tokens")
-    reasoning = f"Let me think step by step about: {question}" if answers.is_reasoning_model(model) else None
+    details = signatures.sends_details(model)
+    reasoning = f"Let me think step by step about: {question}" if answers.is_reasoning_model(model) or details else None
     rfield = req.headers.get("x-zzz-reasoning-field") or cfg.reasoning_field
     base_id = sum(len(m.get("tool_calls") or []) for m in messages)
     choices: list[dict[str, Any]] = []
@@ -258,6 +261,7 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
              "arguments": answers.dumps(tools.tool_call_arguments(t, question))}
             for k, t in enumerate(calls)
         ]  # fmt: skip
+        signatures.sign_first_call(model, tc)
         choices = [{"index": i, "content": None, "reasoning": reasoning, "tool_calls": tc,
                     "finish_reason": "tool_calls"} for i in range(n)]  # fmt: skip
     else:
@@ -305,7 +309,7 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
         lp = (lambda t: {"content": answers.logprob_units(t, top)}) if want_lp else None
         events = streams.chat_events(
             w, choices, chunk_chars=cfg.chunk_chars, reasoning_field=rfield, tool_delta_style=style,
-            usage=usage if include else None, bulk_chunks=bulk, logprobs=lp,
+            usage=usage if include else None, bulk_chunks=bulk, logprobs=lp, details=details,
         )  # fmt: skip
         return _sse(cfg, EventStream(events, w))
 
@@ -318,11 +322,14 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
             else:
                 for key in ("reasoning_content", "reasoning") if rfield == "both" else (rfield,):
                     msg[key] = ch["reasoning"]
+            if details:
+                msg["reasoning_details"] = signatures.reasoning_details(ch["reasoning"])
         if ch.get("tool_calls"):
             msg["tool_calls"] = [
-                {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+                {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]},
+                 **({"extra_content": c["extra"]} if c.get("extra") else {})}
                 for c in ch["tool_calls"]
-            ]
+            ]  # fmt: skip
         msg["refusal"] = None
         lp_obj = {"content": answers.logprob_units(ch["content"] or "", top)} if want_lp else None
         out.append({"index": ch["index"], "message": msg, "logprobs": lp_obj, "finish_reason": ch["finish_reason"]})

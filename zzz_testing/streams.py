@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
+from . import signatures
 from .faults import Fault, error_body
 
 __all__ = ["DROP", "Drop", "EventStream", "Sleep", "StreamWriter", "apply_stream_fault", "split_text"]
@@ -119,11 +120,15 @@ def chat_events(
     usage: dict[str, Any] | None,
     bulk_chunks: int | None = None,
     logprobs: Callable[[str], dict[str, Any]] | None = None,
+    details: bool = False,
 ) -> Tagged:
     """Tagged SSE events of a chat completion.
 
     Each choice dict has ``index``, ``content`` (str or None), ``reasoning`` (str or
-    None), ``tool_calls`` (list of ``{id, name, arguments}``) and ``finish_reason``.
+    None), ``tool_calls`` (list of ``{id, name, arguments}``, plus ``extra``: the
+    ``extra_content`` sent on the call's first delta) and ``finish_reason``.  With
+    ``details`` the reasoning also streams as ``reasoning_details`` fragments (index 0,
+    the signature on a last fragment of its own), as OpenRouter sends them.
     """
     if w.keepalive:
         yield "comment", w.comment()
@@ -136,6 +141,14 @@ def chat_events(
         if reasoning and reasoning_field == "think_tags":
             content = content or ""
             pieces = _straddle(f"<think>\n{reasoning}\n</think>\n", chunk_chars)
+            reasoning = None
+        if reasoning and details:
+            item = signatures.reasoning_details(reasoning)[0]
+            for piece in split_text(reasoning, chunk_chars):
+                part = {"type": "reasoning.text", "text": piece, "format": item["format"], "index": 0}
+                yield "body", w.chunk([_choice(i, {"reasoning": piece, "reasoning_details": [part]})])
+            tail = {"type": "reasoning.text", "text": "", "signature": item["signature"], "index": 0}
+            yield "body", w.chunk([_choice(i, {"reasoning_details": [tail]})])
             reasoning = None
         if reasoning:
             keys = ("reasoning_content", "reasoning") if reasoning_field == "both" else (reasoning_field,)
@@ -188,6 +201,8 @@ def _straddle(text: str, size: int) -> list[str]:
 def _tool_deltas(k: int, call: dict[str, Any], style: str, size: int) -> list[dict[str, Any]]:
     args = call["arguments"]
     head = {"index": k, "id": call["id"], "type": "function", "function": {"name": call["name"], "arguments": ""}}
+    if call.get("extra"):
+        head["extra_content"] = call["extra"]
     if style == "whole":
         return [{**head, "function": {"name": call["name"], "arguments": args}}]
     pieces = split_text(args, size if size < len(args) else max(1, len(args) // 2))
