@@ -1,7 +1,7 @@
-"""Where a bulk chat job's time goes: the runner's concurrency limit, traced, against random 429s.
+"""Where a bulk chat job's time goes: the runner's concurrency limit, traced, under case k's load.
 
     python benchmarks/limiter_trace.py 4000 instant            # the runner as it is
-    python benchmarks/limiter_trace.py 4000 gateway default,min-window
+    python benchmarks/limiter_trace.py 4000 gateway default,0.2   # ... and with tolerance=0.2
 
 One job per variant against the benchmark server (benchmarks/server.py), with case k's load
 shaping (``instant``: 5% of answers 429 + ``Retry-After: 1``; ``gateway``: the same plus a
@@ -10,10 +10,9 @@ it runs, the limiter's limit and whether new starts are paused are sampled every
 line printed says the wall time, the number of decreases, the seconds spent paused and the
 median limit.
 
-Variants: ``default``, the runner's own ``AsyncAdaptiveLimiter(64, 128)`` (as in case k);
-``min-window``, an experiment (not the runner's code): the same policy, but the share of
-throttles is judged over at least 50 finished requests, so that one random 429 in a window of
-four requests does not count as 25% (see docs/benchmarks.md, "What the bulk numbers say").
+Variants: ``default``, the runner's own ``AsyncAdaptiveLimiter(64, 128)`` (as in case k); a
+number, the same with that ``tolerance`` (the share of throttles in a window that lowers the
+limit; see ``zzz_core/bulk/limiter.py``).
 """
 
 from __future__ import annotations
@@ -31,40 +30,13 @@ if __package__ in (None, ""):
 from benchmarks.cases.bulk import KEY, SCENARIOS  # noqa: E402
 from benchmarks.common import Server  # noqa: E402
 from zzz_core.bulk import arun_bulk  # noqa: E402
-from zzz_core.bulk.limiter import MAX_PAUSE, AdaptiveLimit, AsyncAdaptiveLimiter  # noqa: E402
+from zzz_core.bulk.limiter import AdaptiveLimit, AsyncAdaptiveLimiter  # noqa: E402
 
 LOADS = {**SCENARIOS, "cap": {"X-Bench-Delay": "0.2", "X-Bench-Cap": "50"}}
 
 
-class MinWindowLimit(AdaptiveLimit):
-    """The runner's policy with the throttle share judged over at least ``MIN_WINDOW`` requests."""
-
-    MIN_WINDOW = 50
-
-    def _window(self) -> int:
-        return max(self.limit, self.MIN_WINDOW)
-
-    def on_throttle(self, retry_after: float | None = None) -> None:
-        now = self.clock()
-        if retry_after is not None and retry_after > 0 and now < self.paused_until:
-            self.paused_until = max(self.paused_until, now + min(retry_after, MAX_PAUSE))
-        if self._grace:
-            return
-        self._window_throttled += 1
-        if self._window_throttled > self.tolerance * self._window():
-            self._decrease(now, retry_after)
-
-    def _count(self, *, throttled: bool) -> None:
-        self._window_done += 1
-        if self._window_done >= self._window():
-            if self._window_throttled <= self.tolerance * self._window():
-                # the same growth per request as the runner's (+1 per `limit` requests)
-                self.current = min(float(self.maximum), self.current + self.increase * self._window() / self.limit)
-            self._window_done = self._window_throttled = 0
-
-
 async def job(base_url: str, headers: dict[str, str], n: int, variant: str) -> str:
-    state = MinWindowLimit(64, 128) if variant == "min-window" else AdaptiveLimit(64, 128)
+    state = AdaptiveLimit(64, 128, tolerance=float(variant)) if variant != "default" else AdaptiveLimit(64, 128)
     limiter = AsyncAdaptiveLimiter.wrapping(state)
     limits: list[int] = []
     paused = 0.0
@@ -96,7 +68,7 @@ async def job(base_url: str, headers: dict[str, str], n: int, variant: str) -> s
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv else 4000
     load = argv[1] if len(argv) > 1 else "instant"
-    variants = argv[2].split(",") if len(argv) > 2 else ["default", "min-window"]
+    variants = argv[2].split(",") if len(argv) > 2 else ["default"]
     logging.getLogger("zzz_core").setLevel(logging.ERROR)  # one warning per 429 retry
     with Server() as server:
         for variant in variants:
