@@ -222,11 +222,11 @@ class AdaptiveLimit:
             return
         self._window_done += 1
         if self._window_done >= self.limit:
-            throttled = self._window_throttled
+            seen = self._window_throttled
             probing = self.ceiling is not None and self.current >= self.ceiling
-            if not throttled or (not probing and throttled <= self.tolerance * self.limit):
+            if not seen or (not probing and seen <= self.tolerance * self.limit):
                 self.current = min(float(self.maximum), self.current + self.increase)
-            elif probing and throttled <= self.tolerance * self.limit:
+            elif probing and seen <= self.tolerance * self.limit:
                 # Above the level once throttled, throttles again: that was the cap; step back.
                 self.current = max(self.ceiling or 1.0, self.current - self.increase)
             self._window_done = self._window_throttled = 0
