@@ -232,6 +232,11 @@ def cmd_capture(args: argparse.Namespace, printer: Printer) -> int:
         doc = capture(gw.config, args.model, args.embedding_model)
     finally:
         gw.close()
+    if all(e.get("status") is None for e in doc["probes"]):
+        first = doc["probes"][0].get("error")
+        printer.err(f"zzz capture: no probe got an answer ({first}); nothing was written. "
+                    "Check --base-url / $ZZZ_BASE_URL with `zzz doctor`.")  # fmt: skip
+        return 1
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     key = gw.config.api_key.get_secret_value()
     if key in text:  # the sanitizer's promise, checked once more on the bytes written

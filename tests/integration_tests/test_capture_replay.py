@@ -120,6 +120,20 @@ def test_a_key_planted_in_a_probe_never_reaches_the_file(tmp_path: Path, monkeyp
         assert not any(KEY[i : i + 8].encode() in data for i in range(len(KEY) - 7))
 
 
+def test_nothing_is_written_when_no_probe_gets_an_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with live("zhizengzeng") as sim:
+        sim.set_down()
+        out = tmp_path / "none.json"
+        monkeypatch.setenv("ZZZ_API_KEY", KEY)
+        code = main(["--base-url", sim.base_url, "--timeout", "2", "capture", "-o", str(out)])
+        assert sim.count() == 0
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    assert "no probe got an answer" in err and "zzz doctor" in err and KEY not in err
+
+
 # -------------------------------------------------------------------- replay
 def test_replay_answers_zzz_core_as_the_live_gateway_did(captured: Any) -> None:
     dialect, path, sim = captured
