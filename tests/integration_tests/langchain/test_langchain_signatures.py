@@ -124,3 +124,16 @@ def test_deepseek_reasoning_content_still_replayed(fresh: GatewaySimulator) -> N
     sent = fresh.requests[-1].body["messages"][1]
     assert sent["reasoning_content"] == ai.additional_kwargs["reasoning_content"]
     assert "reasoning_details" not in sent and "tool_call_extra_content" not in sent
+
+
+async def test_gemini_thought_signature_goes_back_async(fresh: GatewaySimulator) -> None:
+    llm = model(fresh, GEMINI)
+    full = None
+    async for chunk in llm.astream([HumanMessage(ASK)]):
+        full = chunk if full is None else full + chunk
+    assert isinstance(full, AIMessageChunk)
+    first = full.tool_calls[0]["id"]
+    assert full.additional_kwargs["tool_call_extra_content"] == {first: tool_call_extra(first)}
+    answer = await llm.ainvoke([HumanMessage(ASK), full, *tool_results(full)])
+    assert "sunny in Beijing" in answer.text
+    assert fresh.requests[-1].body["messages"][1]["tool_calls"][0]["extra_content"] == tool_call_extra(first)
