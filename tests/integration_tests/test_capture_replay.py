@@ -217,6 +217,26 @@ def test_replay_through_the_skins(captured: Any) -> None:
             ChatZZZ(api_key="sk-zzz-some-other-key-1234567890", **settings).invoke("hi")
         assert isinstance(info.value, openai.AuthenticationError)
         assert isinstance(info.value, lc.ModelAuthenticationError)
+        streamed = "".join(str(c.content) for c in ChatZZZ(api_key=KEY, **settings).stream("Reply with OK."))
+        deltas = [json.loads(e) for e in load_capture(path)["probes"][1]["sse"] if e != "[DONE]"]
+        assert streamed == "".join(d["choices"][0]["delta"].get("content") or "" for d in deltas if d["choices"])
+        assert skin_errors(replay, dialect) == skin_errors(sim, dialect)
+
+
+def skin_errors(target: GatewaySimulator, dialect: str) -> list[type]:
+    """The exception classes ChatZZZ raises for the unknown model and the bad key (an empty message
+    list never leaves the client: the skin refuses it first)."""
+    from langchain_zzz import ChatZZZ
+
+    settings = {"base_url": target.base_url, "gateway": PRESET[dialect], "max_tokens": 16, "max_retries": 0}
+    cases = [(NO_SUCH_MODEL, KEY), (MODEL, "sk-zzz-capture-deliberately-invalid-key-0000")]
+    out = []
+    for model, key in cases:
+        with pytest.raises(lc.ModelError) as info:
+            ChatZZZ(model=model, api_key=key, **settings).invoke("hi")
+        assert isinstance(info.value, E.ZZZError)
+        out.append(type(info.value))
+    return out
 
 
 @_NO_PRICES
