@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "that point code at it.",
                        epilog="Other options of python -m zzz_testing are passed through: --api-key KEY "
                               "(accept only this key; repeatable), --reasoning-field, --tool-delta-style, "
-                              "--chunk-chars, --latency, --keepalive-comments, --crlf.")  # fmt: skip
+                              "--chunk-chars, --latency, --keepalive-comments, --crlf, --replay FILE (a `zzz capture` "
+                              "file's answers instead).")  # fmt: skip
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
     from zzz_testing.faults import DIALECTS  # standard library only: cheap
 

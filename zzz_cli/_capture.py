@@ -91,6 +91,8 @@ class Sanitizer:
 
     def __init__(self, secrets: list[str]) -> None:
         self.secrets = [s for s in secrets if s and len(s) >= 8]
+        self.trimmed: list[str] = []
+        """What was cut from lists since the last probe (``run_probe`` moves it into the entry)."""
         pieces: set[str] = set()
         for s in self.secrets:
             # every run of 8+ characters of the key: the key itself, without "sk-", or cut short
@@ -124,8 +126,9 @@ class Sanitizer:
             return {self.text(str(k)): self.value(v, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             limit = MAX_NUMBERS if value and all(isinstance(v, (int, float)) for v in value) else MAX_LIST
-            kept = [self.value(v) for v in value[:limit]]
-            return kept + ([f"…[{len(value) - limit} items trimmed]"] if len(value) > limit else [])
+            if len(value) > limit:  # noted beside the answer, not in it: the list must still decode
+                self.trimmed.append(f"{name or 'a list'}: {len(value) - limit} of {len(value)} items trimmed")
+            return [self.value(v) for v in value[:limit]]
         return value
 
     def headers(self, headers: Any) -> dict[str, str]:
@@ -177,6 +180,7 @@ def run_probe(client: Any, probe: dict[str, Any], sanitizer: Sanitizer) -> dict[
         entry["status"] = None
         entry["error"] = sanitizer.text(f"{type(exc).__name__}: {exc.__cause__ or exc}")
         return entry
+    sanitizer.trimmed.clear()
     entry["status"] = response.status_code
     entry["headers"] = sanitizer.headers(response.headers)
     try:
@@ -187,6 +191,8 @@ def run_probe(client: Any, probe: dict[str, Any], sanitizer: Sanitizer) -> dict[
             entry["body"] = _body(response.read(), sanitizer)
     finally:
         response.close()
+    if sanitizer.trimmed:
+        entry["trimmed"] = sorted(set(sanitizer.trimmed))
     return entry
 
 

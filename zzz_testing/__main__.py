@@ -30,12 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--zzz-quirks", action="store_true", help='zhizengzeng: success bodies with id "" and model null'
     )
+    parser.add_argument("--replay", metavar="FILE", help="answer with a `zzz capture` file's recorded answers")
     args = parser.parse_args(argv)
     sim = GatewaySimulator(
         args.dialect, host=args.host, port=args.port, api_keys=args.api_keys,
         reasoning_field=args.reasoning_field, tool_delta_style=args.tool_delta_style,
         chunk_chars=args.chunk_chars, latency=args.latency, keepalive_comments=args.keepalive_comments,
-        crlf=args.crlf, zzz_quirks=args.zzz_quirks, record_requests=False,
+        crlf=args.crlf, zzz_quirks=args.zzz_quirks, record_requests=False, replay=args.replay,
     )  # fmt: skip
     with sim:
         print(sim.base_url, flush=True)

@@ -9,6 +9,9 @@ key planted in a probe must never reach the file, whole, in part or masked.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,7 +80,8 @@ def test_capture_holds_every_probe_with_its_answer(captured: Any) -> None:
     assert by["bad_key"]["status"] == 401 and by["bad_key"]["request"]["auth"] == "invalid"
     assert by["unsupported_parameter"]["status"] == 400 and by["empty_messages"]["status"] == 400
     assert by["unknown_model"]["status"] in (404, 503)  # 智增增 404, new-api 503 (gateway-facts)
-    assert by["embedding"]["body"]["data"][0]["embedding"][-1].startswith("…[")  # the vector is trimmed
+    assert len(by["embedding"]["body"]["data"][0]["embedding"]) == 8  # the vector is trimmed, and says so
+    assert by["embedding"]["trimmed"] == ["embedding: 1528 of 1536 items trimmed"]
     if dialect == "newapi":
         assert by["chat"]["headers"]["x-oneapi-request-id"]  # a header of interest is kept
     # each probe was sent exactly once: no retry, no negotiated resend
@@ -264,3 +268,26 @@ def test_an_unmatched_request_gets_a_clear_404(captured: Any) -> None:
         finally:
             gw.close()
     assert "no recorded probe matches" in str(info.value) and "some-model-not-captured" in str(info.value)
+
+
+def test_the_simulator_command_replays_a_capture(captured: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    dialect, path, _ = captured
+    proc = subprocess.Popen([sys.executable, "-m", "zzz_cli", "simulator", "--port", "0", "--dialect", dialect,
+                             "--replay", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler))  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        base_url = proc.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        capsys.readouterr()
+        assert main(["--base-url", base_url, "--gateway", PRESET[dialect], "--api-key", KEY, "models", "--json"]) == 0
+        models = [m["id"] for m in json.loads(capsys.readouterr().out)]
+        recorded = next(p for p in load_capture(path)["probes"] if p["name"] == "models")["body"]["data"]
+        assert models == [m["id"] for m in recorded if isinstance(m, dict)]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

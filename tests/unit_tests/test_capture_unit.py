@@ -37,8 +37,8 @@ def test_long_values_are_trimmed() -> None:
     s = Sanitizer([])
     out = s.value({"text": "x" * 1000, "vector": [0.5] * 1536, "items": [{"id": i} for i in range(100)]})
     assert out["text"].endswith("…[600 characters trimmed]") and len(out["text"]) < 450
-    assert out["vector"] == [0.5] * 8 + ["…[1528 items trimmed]"]
-    assert len(out["items"]) == 25
+    assert out["vector"] == [0.5] * 8 and len(out["items"]) == 24  # still lists of what they held
+    assert sorted(s.trimmed) == ["items: 76 of 100 items trimmed", "vector: 1528 of 1536 items trimmed"]
     events = s.events([json.dumps({"i": i}) for i in range(200)] + ["[DONE]"])
     assert len(events) == 60 and events[0] == '{"i": 0}' and events[-1] == "[DONE]"
 
