@@ -118,7 +118,7 @@ class AdaptiveLimit:
         self.tolerance = tolerance
         self.headroom = headroom
         self.ceiling: float | None = None
-        """Just under the level the gateway last throttled (``headroom`` × in flight then)."""
+        """Just under the level the gateway last throttled (``headroom`` × the limit then); None before."""
         self.clock = clock
         self.in_flight = 0
         self.paused_until = -math.inf
