@@ -445,6 +445,8 @@ def _build(
         text += f" (request id: {request_id})"
     retry_after = parse_retry_after(headers) if cls is E.RateLimitError or status in (429, 503) else None
     # Also openai's class for this HTTP status (a 503 model_not_found is an InternalServerError).
+    # The ignore: the tables are typed by ZZZError, but every class they give is a GatewayStatusError,
+    # whose constructor takes these arguments.
     return E.with_status_class(cls, status)(  # type: ignore[call-arg]
         _with_advice(text, cls),
         status_code=status,

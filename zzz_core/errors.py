@@ -72,6 +72,7 @@ class ZZZError(openai.OpenAIError):
     retry_after: float | None
     partial_content: str
     partial_chunks: list[Any]
+    _zzz_named_class: ClassVar[type[ZZZError]]  # set on status twins only (with_status_class)
 
     def _set_details(
         self,
@@ -409,7 +410,7 @@ def with_status_class(cls: type[ZZZError], status: int | None) -> type[ZZZError]
     if twin is None:
         attrs = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
         twin = _STATUS_TWINS.setdefault((cls, wanted), type(cls.__name__, (cls, wanted), attrs))
-        twin._zzz_named_class = cls  # type: ignore[attr-defined]
+        twin._zzz_named_class = cls
     return twin
 
 

@@ -10,14 +10,23 @@ pickle.  It imports nothing heavy, so the skins can inherit it without loading
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .integration import key_free_state
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    # For the type checker the mixin is the pydantic model it is mixed into (every user is
+    # one), so super().__getstate__ and model_copy are checked; at runtime it is a plain class.
+    _MixedInto = BaseModel
+else:
+    _MixedInto = object
 
 __all__ = ["ConnectionLifecycle"]
 
 
-class ConnectionLifecycle:
+class ConnectionLifecycle(_MixedInto):
     """Closing a model's connection pools (reopened by the next call), and copying it."""
 
     _gateway: Any
@@ -32,10 +41,10 @@ class ConnectionLifecycle:
     def __getstate__(self) -> dict[Any, Any]:
         # Like zzz_core's ZZZConfig: a pickle never carries the key (nor HTTP clients nor the
         # gateway); the unpickled copy reads $ZZZ_API_KEY and resolves its settings again.
-        return key_free_state(super().__getstate__())  # type: ignore[misc]
+        return key_free_state(super().__getstate__())
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)  # type: ignore[misc]
+        super().__setstate__(state)
         self._zzz_setup()
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
@@ -46,7 +55,7 @@ class ConnectionLifecycle:
         # additional_kwargs or model_kwargs leaves the original alone.
         fields = self.__dict__
         update = {k: v if k in self._shared_on_copy else copy.deepcopy(v, memo) for k, v in fields.items()}
-        return self.model_copy(update=update)  # type: ignore[attr-defined]
+        return self.model_copy(update=update)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections now.

@@ -76,14 +76,14 @@ class _Stream:
         return result
 
 
-class _Async:
+class _Async(_Stream):
     """Mixin: the same stream driven by the transport's async loop."""
 
     __slots__ = ()
     _iterator: Any
 
     def _open(self, transport: Transport, path: str, body: dict[str, Any]) -> Any:
-        return transport.astream(path, body, self._make_sink, self._got_headers)  # type: ignore[attr-defined]
+        return transport.astream(path, body, self._make_sink, self._got_headers)
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterator

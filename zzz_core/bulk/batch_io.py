@@ -37,9 +37,9 @@ def prepare_input(
     shorthands, ``model`` filled in, stable ids); every malformed line and repeated
     ``custom_id`` is an :class:`~zzz_core.bulk.inputs.BulkInputError` naming its line.
     """
-    is_path = isinstance(source, (str, os.PathLike))
-    if not is_path:
-        source = list(source)  # type: ignore[arg-type]  # read twice: checked, then encoded
+    name = os.path.basename(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else "input.jsonl"
+    if not isinstance(source, (str, os.PathLike)):
+        source = list(source)  # read twice: checked, then encoded
     kind = _kind(endpoint)
     summary = inputs.scan(source, kind=kind, model=model)
     if summary.count == 0:
@@ -51,7 +51,6 @@ def prepare_input(
     out = io.BytesIO()
     for item in inputs.iter_items(source, kind=kind, model=model):
         out.write(json.dumps(item.batch_line(), ensure_ascii=False).encode("utf-8") + b"\n")
-    name = os.path.basename(os.fspath(source)) if is_path else "input.jsonl"  # type: ignore[arg-type]
     return out.getvalue(), inputs.ENDPOINTS[found], name
 
 

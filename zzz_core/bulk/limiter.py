@@ -43,7 +43,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from .. import errors as E
 
@@ -246,8 +246,8 @@ class AsyncAdaptiveLimiter:
     (the request stays in flight), which the runner wires to the transport's retry observer.
     """
 
-    def __init__(self, initial: int = 16, maximum: int = 256, **options: object) -> None:
-        self.state = AdaptiveLimit(initial, maximum, **options)  # type: ignore[arg-type]
+    def __init__(self, initial: int = 16, maximum: int = 256, **options: Any) -> None:
+        self.state = AdaptiveLimit(initial, maximum, **options)
         self._changed: asyncio.Event | None = None
 
     @classmethod

@@ -377,9 +377,8 @@ async def arun_bulk(
     kind = normalize_kind(kind)
     t0 = time.monotonic()
     spooled = None
-    path_like = isinstance(source, (str, os.PathLike))
-    if not path_like and not isinstance(source, (list, tuple)):
-        spooled = source = _spool(source, kind, model)  # type: ignore[arg-type]
+    if not isinstance(source, (str, os.PathLike, list, tuple)):  # an iterator: spooled, as it is read once
+        spooled = source = _spool(source, kind, model)
     try:
         total = scan(source, kind=kind, model=model).count
         index = load_index(output, retry_failed=retry_failed)

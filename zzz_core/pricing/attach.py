@@ -9,14 +9,21 @@ time, so an event loop never waits on that request.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .cost import CallCost, cost_of
 from .sources import Prices, aensure_gateway_prices, find_price, warn_once, warn_unpriced
 
 __all__ = ["apriced", "priced"]
 
-R = TypeVar("R")
+
+class _Priceable(Protocol):
+    """A result with a ``cost`` to set (ChatResult, CompletionResult, EmbeddingResult, ...)."""
+
+    cost: CallCost | None
+
+
+R = TypeVar("R", bound=_Priceable)
 
 
 def priced(result: R, model: str, *, gateway: Any = None, prices: Prices | None = None) -> R:
@@ -25,7 +32,7 @@ def priced(result: R, model: str, *, gateway: Any = None, prices: Prices | None 
     The model sent is priced first (relays bill the name asked for); when no source
     prices it, the name the gateway answered with (``result.model``) is tried.
     """
-    result.cost = _cost(result, model, gateway, prices)  # type: ignore[attr-defined]
+    result.cost = _cost(result, model, gateway, prices)
     return result
 
 
