@@ -15,9 +15,9 @@ source scripts/_venv.sh
 
 ensure_venv .venv dev,ray
 
-# Fail fast on lint, format and type errors.  mypy's cache (.mypy_cache, git-ignored) makes
-# repeat runs take seconds.  Soft for now (warn, go on to the tests): other changes are
-# still landing; this becomes a hard failure once the tree is clean.
+# Fail fast on lint, format and type errors: all three run (so one run shows every problem),
+# then nothing is tested if any failed.  mypy reads its settings and packages from
+# pyproject.toml; its cache (.mypy_cache, git-ignored) makes repeat runs take seconds.
 CHECK_PATHS=(zzz_core langchain_zzz llamaindex_zzz zzz_testing zzz_cli llama_index)
 if [ "${ZZZ_SKIP_CHECKS:-}" != "1" ]; then
   failed=()
@@ -25,8 +25,11 @@ if [ "${ZZZ_SKIP_CHECKS:-}" != "1" ]; then
   echo "==> ruff format --check" && .venv/bin/ruff format --check "${CHECK_PATHS[@]}" || failed+=("ruff format")
   echo "==> mypy" && .venv/bin/python -m mypy || failed+=("mypy")
   if [ ${#failed[@]} -gt 0 ]; then
-    echo "warning: ${failed[*]} failed (see above); run .venv/bin/ruff check --fix," \
-      "'.venv/bin/ruff format' and '.venv/bin/python -m mypy' and fix what remains" >&2
+    list="$(printf '%s, ' "${failed[@]}")"
+    echo "error: ${list%, } failed (see above), so no tests were run. Fix with" \
+      ".venv/bin/ruff check --fix, .venv/bin/ruff format and .venv/bin/python -m mypy" \
+      "(ZZZ_SKIP_CHECKS=1 skips the checks while iterating)." >&2
+    exit 1
   fi
 fi
 
