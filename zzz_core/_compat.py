@@ -19,7 +19,7 @@ if OPENAI_MAJOR >= 3:
 
     HTTP_PACKAGE = "httpx2"
 else:  # pragma: no cover - exercised by the openai 2.x CI job
-    import httpx as http  # type: ignore[no-redef]
+    import httpx as http  # type: ignore[no-redef]  # one name, bound by whichever branch runs
 
     HTTP_PACKAGE = "httpx"
 
