@@ -30,12 +30,15 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
-    """Retry waits of ``zzz_core.transport`` are recorded in ``sleeps.waits``, not slept."""
+    """Retry waits are recorded in ``sleeps.waits``, not slept: those of ``zzz_core.transport``,
+    and those of the bulk runner's limiter, whose ``retry_gate`` does the transport's wait."""
+    import zzz_core.bulk.limiter as limiter
     import zzz_core.transport as transport
 
     recorder = SleepRecorder()
     monkeypatch.setattr(transport, "time", recorder.time)
     monkeypatch.setattr(transport, "asyncio", recorder.asyncio)
+    monkeypatch.setattr(limiter, "asyncio", recorder.asyncio)
     return recorder
 
 

@@ -334,7 +334,11 @@ async def _bulk_chat(settings: dict[str, Any], got: list[str]) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp, "out.jsonl")
         items = [{"custom_id": "one", "messages": [{"role": "user", "content": PROMPT}]}]
-        report = await arun_bulk(items, out, model=CHAT_MODEL, concurrency=1, progress=False, **settings)
+        # rate_limit_patience=None: a fault injected for good would otherwise be retried for the
+        # runner's patience (minutes); the matrix checks the count-based policy a single call has.
+        report = await arun_bulk(
+            items, out, model=CHAT_MODEL, concurrency=1, progress=False, rate_limit_patience=None, **settings
+        )
         error = report.stop_error or report.last_error
         if error is not None:
             raise error
@@ -587,7 +591,7 @@ RAY_SURFACES = [
         "ChatRows(ChatZZZ)",
         CHAT,
         CHAT_MODEL,
-        lambda kw: ChatRows(ChatZZZ(model=CHAT_MODEL, **kw)),
+        lambda kw: ChatRows(ChatZZZ(model=CHAT_MODEL, **kw), rate_limit_patience=None),
         {"prompt": [PROMPT]},
         "content",
     ),  # fmt: skip
@@ -595,7 +599,7 @@ RAY_SURFACES = [
         "EmbeddingRows(li.ZZZEmbedding)",
         "/embeddings",
         EMBEDDING_MODEL,
-        lambda kw: EmbeddingRows(ZZZEmbedding(model_name=EMBEDDING_MODEL, **kw)),
+        lambda kw: EmbeddingRows(ZZZEmbedding(model_name=EMBEDDING_MODEL, **kw), rate_limit_patience=None),
         {"text": ["alpha"]},
         "embedding",
     ),  # fmt: skip

@@ -59,7 +59,7 @@ from ..params import build_chat_request, build_completion_request, build_embeddi
 from .inputs import ENDPOINTS
 from .ray_limiter import RayLimiter, shared_limiter
 from .results import ResultsFile, load_index, read_results, success_record
-from .runner import BULK_MAX_RETRIES, arun_bulk
+from .runner import BULK_MAX_RETRIES, RATE_LIMIT_PATIENCE, arun_bulk
 
 __all__ = [
     "ChatRows",
@@ -96,6 +96,7 @@ class _Rows:
         params: Mapping[str, Any] | None = None,
         max_cost: float | None = None,
         stop_grace: float = 30.0,
+        rate_limit_patience: float | None = RATE_LIMIT_PATIENCE,
         **settings: Any,
     ) -> None:
         """
@@ -115,6 +116,9 @@ class _Rows:
             max_cost: Each batch's budget (``zzz_core.pricing``); reaching it ends the run (a budget
                 per batch, not one shared by all workers).
             stop_grace: Seconds requests in flight get after an account stop.
+            rate_limit_patience: Seconds a row answered with 429 or saturation again and again is
+                still sent again (as :func:`~zzz_core.bulk.arun_bulk`); ``None``: rate limits count
+                against ``max_retries`` like other failures.
         """
         if isinstance(model, str):
             if "api_key" in settings:
@@ -146,6 +150,7 @@ class _Rows:
         self.params = dict(params or {})
         self.max_cost = max_cost
         self.stop_grace = stop_grace
+        self.rate_limit_patience = rate_limit_patience
         self.run = uuid.uuid4().hex
         """This job's id: an account stop in one batch stops the job's other batches."""
 
@@ -221,6 +226,7 @@ class _Rows:
                 max_cost=self.max_cost,
                 progress=False,
                 stop_grace=self.stop_grace,
+                rate_limit_patience=self.rate_limit_patience,
             )
             if report.stopped:
                 reason = f"{type(report.stop_error).__name__}: {report.stop_error}"
