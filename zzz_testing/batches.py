@@ -174,6 +174,12 @@ class BatchStore:
             batch = self._step(self._batch(batch_id), run_line)
             if batch.status not in ("validating", "in_progress", "cancelling"):
                 raise StoreError(400, f"Cannot cancel a batch with status {batch.status!r}")
+            if batch.status == "validating":
+                # Read its lines now: each still gets a batch_cancelled line in the error file
+                # (unread, they would all be missing from the output instead).
+                batch.errors = self._validate(batch)
+                if batch.errors:
+                    batch.lines = []
             if batch.status != "cancelling":
                 batch.status = "cancelling"
                 batch.stamps["cancelling_at"] = self.now()

@@ -104,9 +104,12 @@ def test_a_gateway_without_batches_names_zzz_bulk(capsys: pytest.CaptureFixture[
         assert code == 1 and "BatchAPIUnsupportedError" in err
 
 
+@pytest.mark.parametrize("validating", [None, 3600.0], ids=["in_progress", "still_validating"])
 def test_cancel_then_wait_and_fetch(capsys: pytest.CaptureFixture[str], sim: GatewaySimulator, input_file: Path,
-                                    tmp_path: Path) -> None:  # fmt: skip
+                                    tmp_path: Path, validating: float | None) -> None:  # fmt: skip
     sim.batches.timing.per_line = 3600.0  # nothing finishes on its own
+    if validating is not None:  # cancelled before its lines were read: each still gets batch_cancelled
+        sim.batches.timing.validating = validating
     code, out, _ = zzz(capsys, sim, "batch", "submit", str(input_file), "-m", "gpt-4o-mini")
     batch_id = out.strip()
     code, out, err = zzz(capsys, sim, "batch", "fetch", batch_id, "-o", str(tmp_path / "early.jsonl"))
