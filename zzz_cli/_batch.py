@@ -176,8 +176,9 @@ def cmd_batch_list(args: argparse.Namespace, printer: Printer) -> int:
         gw.close()
     if args.json:
         printer.line(json.dumps([job_row(j) for j in jobs], ensure_ascii=False))
-    for job in jobs if not args.json else ():
-        printer.line(f"{job.id}  {job.progress}  [{job.endpoint}]")
+    else:
+        for job in jobs:
+            printer.line(f"{job.id}  {job.progress}  [{job.endpoint}]")
     return 0
 
 
