@@ -42,11 +42,11 @@ _EXPORTS: dict[str, str] = {
     "build_completion_request": "params",
     "build_embedding_request": "params",
     "plan_rerank": "rerank",
-    "normalize_tool_choice": "params",
-    "function_tool": "params",
-    "json_schema_response_format": "params",
-    "json_object_response_format": "params",
-    "strict_json_schema": "params",
+    "normalize_tool_choice": "tool_schemas",
+    "function_tool": "tool_schemas",
+    "json_schema_response_format": "tool_schemas",
+    "json_object_response_format": "tool_schemas",
+    "strict_json_schema": "tool_schemas",
     # profiles
     "ModelProfile": "profiles",
     "get_profile": "profiles",
@@ -136,22 +136,20 @@ if TYPE_CHECKING:  # pragma: no cover
         ZZZError,
     )
     from .gateway import Gateway
-    from .params import (
-        build_chat_request,
-        build_completion_request,
-        build_embedding_request,
-        function_tool,
-        json_object_response_format,
-        json_schema_response_format,
-        normalize_tool_choice,
-        strict_json_schema,
-    )
+    from .params import build_chat_request, build_completion_request, build_embedding_request
     from .presets import PRESETS, GatewayPreset, get_preset, preset_names, register_preset, unregister_preset
     from .pricing import Budget, CallCost, price_call
     from .profiles import ModelProfile, get_profile, list_profiles, register_profile, unregister_profile
     from .rerank import plan_rerank
     from .streams import AsyncChatStream, AsyncCompletionStream, ChatStream, CompletionStream
     from .tool_calls import parse_partial_json
+    from .tool_schemas import (
+        function_tool,
+        json_object_response_format,
+        json_schema_response_format,
+        normalize_tool_choice,
+        strict_json_schema,
+    )
     from .types import (
         Balance,
         ChatChoice,

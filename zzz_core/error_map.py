@@ -20,25 +20,42 @@ the class saying so: ``OPTIONAL_ENDPOINTS`` (``/rerank``) and ``OPTIONAL_ROUTES`
 
 ``type`` is never consulted: operators rename it (``new_api_error``,
 ``one_api_error``, ``dmx_api_error``…).
+
+The tables are data in :mod:`zzz_core.error_tables`; what an exception may show of
+the body is :mod:`zzz_core.redaction`'s; whether a 400 names one parameter is
+:mod:`zzz_core.param_rejection`'s; ``Retry-After`` is read by
+:mod:`zzz_core.headers`.  Their public names stay importable from here.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from . import errors as E
-from .headers import request_id_of
+from .error_tables import (
+    CODE_TABLE,
+    MESSAGE_TABLE,
+    OPTIONAL_ENDPOINTS,
+    OPTIONAL_ROUTES,
+    STATUS_TABLE,
+    UNSUPPORTED_STATUSES,
+    WEAK_MESSAGE_TABLE,
+)
+from .headers import parse_retry_after, request_id_of
+from .param_rejection import PARAMETER_WORDS, rejects_parameter
+from .redaction import EXCERPT_CHARS, as_text, excerpt, redact, safe_body
 
 __all__ = [
     "CODE_TABLE",
     "DECODE_ERRORS",
     "EXCERPT_CHARS",
     "MESSAGE_TABLE",
+    "OPTIONAL_ENDPOINTS",
+    "OPTIONAL_ROUTES",
+    "PARAMETER_WORDS",
     "STATUS_TABLE",
     "WEAK_MESSAGE_TABLE",
     "ErrorContext",
@@ -54,117 +71,8 @@ __all__ = [
     "rejects_parameter",
 ]
 
-# 1. Error codes (string form, lower-case) -> class.
-CODE_TABLE: dict[str, type[E.ZZZError]] = {
-    "insufficient_user_quota": E.InsufficientBalanceError,
-    "pre_consume_token_quota_failed": E.InsufficientBalanceError,
-    "insufficient_quota": E.InsufficientBalanceError,
-    "insufficient_balance": E.InsufficientBalanceError,
-    "rate_limit_exceeded": E.RateLimitError,
-    "model_not_found": E.ModelNotFoundError,
-    "context_length_exceeded": E.ContextLengthExceededError,
-    "string_above_max_length": E.ContextLengthExceededError,
-    "sensitive_words_detected": E.ContentFilterError,
-    "prompt_blocked": E.ContentFilterError,
-    "content_filter": E.ContentFilterError,
-    "content_policy_violation": E.ContentFilterError,
-    "data_inspection_failed": E.ContentFilterError,
-    "invalid_api_key": E.AuthenticationError,
-    "access_terminated": E.PermissionDeniedError,
-    "do_request_failed": E.GatewayServerError,
-    "read_response_body_failed": E.GatewayServerError,
-    "bad_response_body": E.GatewayServerError,
-    "empty_response": E.GatewayServerError,
-    "get_channel_failed": E.GatewayServerError,
-    "server_error": E.GatewayServerError,
-    "api_not_implemented": E.GatewayError,
-    "invalid_request_error": E.InvalidRequestError,
-    "invalid_request": E.InvalidRequestError,
-    "invalid_parameter": E.InvalidRequestError,
-    # OpenAI's (and new-api's) "this parameter": negotiated first, see zzz_core.negotiation
-    "unsupported_parameter": E.InvalidRequestError,
-    "unsupported_value": E.InvalidRequestError,
-    "unknown_parameter": E.InvalidRequestError,
-}
-
-# 2. Message texts (regex, searched in the lower-cased msg) -> class.  Order matters:
-#    "该令牌额度已用尽" is a balance problem although it also says "令牌".
-MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
-    (re.compile(p), cls)
-    for p, cls in (
-        (
-            r"余额不足|额度不足|额度已用尽|预扣费额度失败|欠费|请充值|余额为|"
-            r"insufficient[ _](user[ _])?(balance|quota|credit)|"
-            r"quota is not enough|exceeded your current quota|balance is not enough|out of credit",
-            E.InsufficientBalanceError,
-        ),
-        (
-            r"请求数限制|请求过于频繁|频率|负载已饱和|限流|并发数|rate.?limit|too many requests|requests per",
-            E.RateLimitError,
-        ),
-        (
-            r"上下文长度|上下文过长|超过.*最大.*(长度|token)|context.?length|maximum context|context window|"
-            r"too many tokens|prompt is too long|input is too long",
-            E.ContextLengthExceededError,
-        ),
-        (
-            r"敏感|审核|违规|违禁|不合规|content.?(filter|policy|management)|safety|moderation|inappropriate",
-            E.ContentFilterError,
-        ),
-        (
-            r"无可用渠道|模型不存在|模型.*不存在|不支持该模型|no available channel|"
-            r"model.*(not found|does not exist|not exist)|unknown model|invalid model",
-            E.ModelNotFoundError,
-        ),
-        (r"无权|没有权限|权限不足|permission|forbidden|not allowed to|access denied", E.PermissionDeniedError),
-        (
-            r"无效的令牌|未提供令牌|令牌已过期|令牌状态不可用|令牌.*(无效|不存在)|"
-            r"(api.?key|key|密钥|token).{0,6}(无效|错误|不正确|过期)|"
-            r"无效的.?(key|密钥)|invalid (api.?)?key|incorrect api key|invalid token|"
-            r"unauthori[sz]ed|authentication|认证失败|鉴权",
-            E.AuthenticationError,
-        ),
-    )
-)
-
-# 3. HTTP status -> class.
-STATUS_TABLE: dict[int, type[E.ZZZError]] = {
-    400: E.InvalidRequestError,
-    401: E.AuthenticationError,
-    402: E.InsufficientBalanceError,
-    403: E.PermissionDeniedError,
-    404: E.InvalidRequestError,
-    408: E.GatewayServerError,
-    413: E.InvalidRequestError,
-    422: E.InvalidRequestError,
-    429: E.RateLimitError,
-    501: E.GatewayError,
-}
-
-# Routes a gateway may simply not have.  A 404/405/501 there means "not served here"
-# (智增增 documents no /v1/rerank), not a malformed request, whatever the body says.
-OPTIONAL_ENDPOINTS: tuple[str, ...] = ("/rerank",)
-UNSUPPORTED_STATUSES: frozenset[int] = frozenset({404, 405, 501})
-# The Batch API's routes (new-api: 501 api_not_implemented on /v1/files*, 404 on /v1/batches*).
-# Its item routes (one file, one batch) answer a JSON 404 for an unknown id where the API
-# exists, so there a 404 means a missing API only when it names the URL or is not JSON.
-OPTIONAL_ROUTES: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = (
-    (re.compile(r"/(?:files|batches)(?P<item>/[^/]+(?:/content|/cancel)?)?$"), E.BatchAPIUnsupportedError),
-)
-
-# 4. Weak hints, used only when the status says nothing (HTTP 200 envelopes).
-WEAK_MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
-    (re.compile(p), cls)
-    for p, cls in (
-        (r"参数|格式错误|不能为空|必须|invalid|required|must be|missing", E.InvalidRequestError),
-        (r"服务器|内部错误|繁忙|上游|超时|internal|upstream|busy|unavailable|timeout", E.GatewayServerError),
-    )
-)
-
 _REQUEST_ID = re.compile(r"\s*\(request id: ?([^)]*)\)\s*$", re.IGNORECASE)
-_KEY_LIKE = re.compile(r"\b((?:sk|zk|zp)-)[A-Za-z0-9_\-]{6,}")
 _OK_CODES = frozenset({None, 0, "0", "", 200, "200", "ok", "OK", "success", "SUCCESS"})
-EXCERPT_CHARS = 300
 _UNAMBIGUOUS_STATUSES = frozenset({401, 402, 403, 429})
 
 
@@ -203,19 +111,19 @@ def from_payload(payload: Any, status: int, ctx: ErrorContext) -> E.ZZZError:
     if isinstance(payload, dict):
         err = payload.get("error")
         if isinstance(err, dict):
-            message = _text(err.get("message") or err.get("msg") or err.get("error"))
+            message = as_text(err.get("message") or err.get("msg") or err.get("error"))
             code = err.get("code") or err.get("type_code") or None
             if not message and isinstance(err.get("error"), dict):  # {"type":"error","error":{...}}
-                message = _text(err["error"].get("message"))
+                message = as_text(err["error"].get("message"))
         elif err:
-            message = _text(err)
+            message = as_text(err)
         if not message:
-            message = _text(payload.get("msg") or payload.get("message") or payload.get("detail"))
+            message = as_text(payload.get("msg") or payload.get("message") or payload.get("detail"))
         if code is None:
             top = payload.get("code")
             code = None if _is_ok_code(top) else top
     else:
-        message = _text(payload)
+        message = as_text(payload)
     return classify(status=status, code=code, message=message, body=payload, ctx=ctx)
 
 
@@ -314,25 +222,6 @@ def _by_message(msg: str) -> type[E.ZZZError] | None:
     return None
 
 
-#: The word a gateway's refusal uses for a parameter, where it is not the parameter's own name
-#: (relays say "invalid encoding format", "unsupported encoding: base64", ...).
-PARAMETER_WORDS: dict[str, str] = {"encoding_format": "encoding"}
-
-
-def rejects_parameter(exc: E.ZZZError, name: str) -> bool:
-    """Whether ``exc`` is the gateway refusing the request because of the parameter ``name``.
-
-    True for an :class:`~zzz_core.errors.InvalidRequestError` (or subclass) whose message
-    or body excerpt names the parameter (:data:`PARAMETER_WORDS`).  :mod:`zzz_core.negotiation`
-    uses it for the parameters relays name by another word (embeddings ask for
-    ``encoding_format="base64"`` and fall back to floats when it is refused).
-    """
-    if not isinstance(exc, E.InvalidRequestError):
-        return False
-    word = PARAMETER_WORDS.get(name, name)
-    return word in f"{exc.msg} {exc.body_excerpt}".lower()
-
-
 def from_transport(exc: BaseException, ctx: ErrorContext, *, timed_out: bool) -> E.ZZZError:
     """The exception for a failure to connect, a reset, or a timeout."""
     detail = redact(f"{type(exc).__name__}: {exc}".rstrip(": "), ctx.secrets)
@@ -382,38 +271,6 @@ def malformed(payload: Any, status: int, ctx: ErrorContext, exc: BaseException) 
     )
 
 
-def parse_retry_after(headers: Any) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` / ``retry-after`` (seconds or HTTP date)."""
-    if not headers:
-        return None
-    try:
-        ms = headers.get("retry-after-ms")
-        if ms is not None:
-            return max(float(ms) / 1000.0, 0.0)
-        value = headers.get("retry-after")
-    except (AttributeError, ValueError, TypeError):  # no mapping, or retry-after-ms that is not a number
-        return None
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except (ValueError, TypeError):
-        pass
-    try:  # an HTTP date; anything else (e.g. "soon", year 99999) means no usable wait
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-    except (ValueError, TypeError, OverflowError, IndexError):
-        return None
-    return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove the configured key(s) and anything shaped like a gateway key."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, "***")
-    return _KEY_LIKE.sub(lambda m: m.group(1) + "***", text)
-
-
 def _build(
     cls: type[E.ZZZError],
     *,
@@ -426,8 +283,8 @@ def _build(
 ) -> E.ZZZError:
     msg = redact(msg, ctx.secrets)
     if isinstance(code, (str, dict, list)):  # shown in the message and kept on the exception
-        code = _safe_body(code, ctx.secrets)
-    excerpt = _excerpt(body, ctx.secrets)
+        code = safe_body(code, ctx.secrets)
+    body_excerpt = excerpt(body, ctx.secrets)
     headers = ctx.headers
     if request_id is None and headers is not None:
         request_id = request_id_of(headers)
@@ -452,12 +309,12 @@ def _build(
         status_code=status,
         url=ctx.url,
         method=ctx.method,
-        body=_safe_body(body, ctx.secrets),
+        body=safe_body(body, ctx.secrets),
         code=code,
         msg=msg,
         host=ctx.host,
         request_id=request_id,
-        body_excerpt=excerpt,
+        body_excerpt=body_excerpt,
         retry_after=retry_after,
     )
 
@@ -471,36 +328,6 @@ def _split_request_id(message: str) -> tuple[str, str | None]:
     if m is None:
         return message.strip(), None
     return message[: m.start()].strip(), m.group(1).strip() or None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _excerpt(body: Any, secrets: tuple[str, ...]) -> str | None:
-    if body is None:
-        return None
-    text = body if isinstance(body, str) else _text(body)
-    text = redact(text, secrets)
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
-
-
-def _safe_body(body: Any, secrets: tuple[str, ...]) -> Any:
-    # openai exposes ``.body``; keep it useful but never let a key echo through it.
-    if isinstance(body, (dict, list)):
-        raw = _text(body)
-        clean = redact(raw, secrets)
-        return body if clean == raw else json.loads(clean) if clean[:1] in "{[" else clean
-    if isinstance(body, str):
-        return _excerpt(body, secrets)
-    return body
 
 
 def _html_title(html: str) -> str:

@@ -3,15 +3,18 @@
 new-api stamps every response with ``X-Oneapi-Request-Id`` (wire-facts-2 §8) and
 appends the same id to its error messages as `` (request id: …)``; OpenAI-style
 upstreams send ``X-Request-Id``.  The id is what a gateway's support asks for, so
-it travels on every result and every exception.
+it travels on every result and every exception.  ``Retry-After`` (and
+``retry-after-ms``) says how long a rate-limited caller should wait.
 """
 
 from __future__ import annotations
 
+import email.utils
+import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["REQUEST_ID_HEADERS", "request_id_of", "safe_headers"]
+__all__ = ["REQUEST_ID_HEADERS", "parse_retry_after", "request_id_of", "safe_headers"]
 
 #: Header names carrying a request id, the relay's own first (it names the whole relayed call).
 REQUEST_ID_HEADERS = ("x-oneapi-request-id", "x-request-id")
@@ -52,3 +55,27 @@ def safe_headers(headers: Any, redact: Any = None) -> dict[str, str]:
             continue
         out[key] = redact(str(value)) if redact is not None else str(value)
     return out
+
+
+def parse_retry_after(headers: Any) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` / ``retry-after`` (seconds or HTTP date)."""
+    if not headers:
+        return None
+    try:
+        ms = headers.get("retry-after-ms")
+        if ms is not None:
+            return max(float(ms) / 1000.0, 0.0)
+        value = headers.get("retry-after")
+    except (AttributeError, ValueError, TypeError):  # no mapping, or retry-after-ms that is not a number
+        return None
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except (ValueError, TypeError):
+        pass
+    try:  # an HTTP date; anything else (e.g. "soon", year 99999) means no usable wait
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
+    return max(parsed.timestamp() - time.time(), 0.0) if parsed else None

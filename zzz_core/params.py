@@ -13,20 +13,33 @@ table gets wrong.
 These functions run once per call, so they copy only what they change: the
 caller's message dicts are never mutated, and an unchanged message list is sent
 as is.
+
+This module assembles the body; its parts have their own modules:
+:mod:`~zzz_core.request_checks` (the caller's input refused before anything is sent),
+:mod:`~zzz_core.dropped_params` (parameters not sent, and the one warning),
+:mod:`~zzz_core.reasoning_switches` (``reasoning_effort`` and ``thinking`` through the
+profile) and :mod:`~zzz_core.tool_schemas` (tool and ``response_format`` dicts, which
+this module re-exports with ``reset_param_warnings`` under their old import path).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import sys
-import warnings
 from collections.abc import Mapping
-from types import FrameType
 from typing import Any
 
 from ._local_errors import InvalidInputError
+from .dropped_params import put_param, put_params, reset_param_warnings
 from .profiles import ModelProfile, get_profile
+from .reasoning_switches import put_reasoning_effort, put_thinking
+from .request_checks import check_common, check_dimensions, check_prompt, check_texts
+from .tool_schemas import (
+    function_tool,
+    json_object_response_format,
+    json_schema_response_format,
+    normalize_tool_choice,
+    strict_json_schema,
+)
 
 __all__ = [
     "build_chat_request",
@@ -40,77 +53,7 @@ __all__ = [
     "strict_json_schema",
 ]
 
-_BASE_EFFORTS = ("minimal", "low", "medium", "high")
-_OPTIONAL_EFFORTS = ("none", "xhigh")
-_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _MESSAGES_SHAPE = "messages must be a list of {'role': ..., 'content': ...} dicts"
-_warned: set[tuple[str, str]] = set()
-
-
-def reset_param_warnings() -> None:
-    """Forget which (family, parameter) warnings were given, so they are given again (for tests)."""
-    _warned.clear()
-
-
-def _warn_once(profile: ModelProfile, key: str, message: str) -> None:
-    if (profile.family, key) not in _warned:
-        _warned.add((profile.family, key))
-        warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
-
-
-_INTERNAL = (
-    "zzz_core",
-    "langchain_zzz",
-    "llamaindex_zzz",
-    "langchain_core",
-    "langchain",
-    "langgraph",
-    "llama_index",
-    "pydantic",
-)
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel that points a warning at the user's own line, past every framework frame."""
-    frame: FrameType | None = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".", 1)[0] in _INTERNAL:
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _put(body: dict[str, Any], profile: ModelProfile, model: str, name: str, value: Any, wire: str = "") -> None:
-    """Set ``body[wire or name] = value`` unless the value is None or the model rejects the parameter."""
-    if value is None:
-        return
-    wire = wire or name
-    if name in profile.unsupported_params or wire in profile.unsupported_params:
-        _warn_once(
-            profile,
-            wire,
-            f"{wire}={value!r} was not sent: {model!r} ({profile.family} models) answers 400 "
-            f"to {wire}. Pass it in extra_body to send it anyway, or override unsupported_params.",
-        )
-    else:
-        body[wire] = value
-
-
-def _fill(body: dict[str, Any], profile: ModelProfile, model: str, params: dict[str, Any]) -> None:
-    for name, value in params.items():
-        _put(body, profile, model, name, value)
-
-
-def _check_common(model: Any, max_tokens: Any, stop: Any) -> Any:
-    """Validate what chat and completions share; return ``stop`` normalized ([] -> None)."""
-    if not isinstance(model, str) or not model.strip():
-        raise InvalidInputError(f"model must be a non-empty string; got {model!r}")
-    if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1):
-        raise InvalidInputError(f"max_tokens must be a positive int; got {max_tokens!r}")
-    if stop is None or isinstance(stop, str):
-        return stop
-    if isinstance(stop, (list, tuple)) and all(isinstance(s, str) for s in stop):
-        return list(stop) or None  # an empty list means "no stop sequences"
-    raise InvalidInputError(f"stop must be a string or a list of strings; got {stop!r}")
 
 
 def _start(model: str, key: str, value: Any, profile: ModelProfile, stream: bool, usage: bool) -> dict[str, Any]:
@@ -171,104 +114,6 @@ def _prepare_messages(messages: Any, profile: ModelProfile) -> list[dict[str, An
         if out is not None:
             out.append(new)
     return messages if out is None else out
-
-
-def normalize_tool_choice(tool_choice: Any, tools: Any) -> str | dict[str, Any] | None:
-    """Turn the many spellings of ``tool_choice`` into what OpenAI-compatible APIs take.
-
-    ``"auto"``/``"none"`` pass; ``"any"``, ``"required"`` and ``True`` become
-    ``"required"``; a tool's name becomes ``{"type": "function", "function": {"name": ...}}``;
-    a dict passes through; ``None``/``False`` mean "not set".
-
-    Args:
-        tool_choice: The caller's value.
-        tools: The tools of the same request (OpenAI tool dicts).
-
-    Returns:
-        The wire value, or None when nothing should be sent.
-
-    Raises:
-        InvalidInputError: A tool choice without tools, a name not among the tools,
-            or a value of another type.
-    """
-    if tool_choice is None or tool_choice is False:
-        return None
-    if not tools:
-        raise InvalidInputError(f"tool_choice={tool_choice!r} was given but there are no tools")
-    if tool_choice is True or tool_choice in ("any", "required"):
-        return "required"
-    if tool_choice in ("auto", "none") or isinstance(tool_choice, dict):
-        return tool_choice
-    if not isinstance(tool_choice, str):
-        raise InvalidInputError(f"tool_choice must be a str, bool or dict; got {type(tool_choice).__name__}")
-    names = []
-    for tool in tools:
-        fn = tool.get("function", tool) if isinstance(tool, Mapping) else None
-        if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
-            names.append(fn["name"])
-    if tool_choice not in names:
-        raise InvalidInputError(f"tool_choice {tool_choice!r} is not one of the tools: {', '.join(names) or '(none)'}")
-    return {"type": "function", "function": {"name": tool_choice}}
-
-
-def _reasoning_effort(body: dict[str, Any], profile: ModelProfile, model: str, effort: Any) -> None:
-    allowed = _BASE_EFFORTS + tuple(e for e in _OPTIONAL_EFFORTS if e in profile.reasoning_efforts)
-    if effort not in allowed:
-        raise InvalidInputError(f"reasoning_effort must be one of {', '.join(allowed)}; got {effort!r}")
-    if profile.suffix_effort:
-        _warn_once(
-            profile,
-            "reasoning_effort:suffix",
-            f"reasoning_effort={effort!r} was not sent: the model name "
-            f"{model!r} already carries effort {profile.suffix_effort!r} in its suffix, and the suffix wins.",
-        )
-    elif profile.reasoning_effort:
-        body["reasoning_effort"] = effort
-    else:
-        _warn_once(
-            profile,
-            "reasoning_effort",
-            f"reasoning_effort={effort!r} was not sent: {model!r} "
-            f"({profile.family} models) does not take it. Pass it in extra_body to send it anyway.",
-        )
-
-
-_NAME_THINKING_SUFFIX = re.compile(r"-(?:nothinking|thinking(?:-\d+)?)$")
-
-
-def _thinking(body: dict[str, Any], profile: ModelProfile, model: str, thinking: Any) -> None:
-    """Put the ``thinking`` switch in ``body`` the way the model's family takes it (profile data)."""
-    if isinstance(thinking, Mapping):  # the family's own object ({"type": "disabled"}), sent as it is
-        body["thinking"] = dict(thinking)
-        return
-    if not isinstance(thinking, (bool, int)) or (not isinstance(thinking, bool) and thinking < 1):
-        raise InvalidInputError(f"thinking must be True, False or a positive budget of tokens; got {thinking!r}")
-    on = thinking is not False
-    budget = None if isinstance(thinking, bool) else int(thinking)
-    switch = profile.thinking_switch
-    if switch == "enable_thinking":
-        body["enable_thinking"] = on
-        if budget is not None:
-            body["thinking_budget"] = budget
-    elif switch == "thinking_type":
-        body["thinking"] = {"type": "enabled" if on else "disabled"}
-        if budget is not None:
-            _warn_once(
-                profile,
-                "thinking:budget",
-                f"thinking={budget}: {model!r} ({profile.family} models) takes no "
-                "thinking budget; thinking was switched on without one.",
-            )
-    elif switch == "model_suffix":
-        base = _NAME_THINKING_SUFFIX.sub("", str(body["model"]))
-        body["model"] = f"{base}-nothinking" if not on else f"{base}-thinking" + (f"-{budget}" if budget else "")
-    else:
-        _warn_once(
-            profile,
-            "thinking",
-            f"thinking={thinking!r} was not sent: {model!r} ({profile.family} models) "
-            "has no known thinking switch (use reasoning_effort, or extra_body with the model's own field).",
-        )
 
 
 def build_chat_request(
@@ -332,11 +177,11 @@ def build_chat_request(
         InvalidInputError: Malformed messages, stop, max_tokens, reasoning_effort,
             tool_choice, tools, response_format or extra_body.
     """
-    stop = _check_common(model, max_tokens, stop)
+    stop = check_common(model, max_tokens, stop)
     profile = profile or get_profile(model)
     body = _start(model, "messages", _prepare_messages(messages, profile), profile, stream, stream_usage)
-    _put(body, profile, model, "max_tokens", max_tokens, profile.max_tokens_param)
-    _fill(
+    put_param(body, profile, model, "max_tokens", max_tokens, profile.max_tokens_param)
+    put_params(
         body,
         profile,
         model,
@@ -355,14 +200,14 @@ def build_chat_request(
         },
     )
     if reasoning_effort is not None:
-        _reasoning_effort(body, profile, model, reasoning_effort)
+        put_reasoning_effort(body, profile, model, reasoning_effort)
     if thinking is not None:
-        _thinking(body, profile, model, thinking)
+        put_thinking(body, profile, model, thinking)
     if response_format is not None and not isinstance(response_format, Mapping):
         raise InvalidInputError(f"response_format must be a dict; got {type(response_format).__name__}")
     if tools is not None and not isinstance(tools, list):
         raise InvalidInputError(f"tools must be a list of tool dicts; got {type(tools).__name__}")
-    _fill(
+    put_params(
         body,
         profile,
         model,
@@ -419,14 +264,11 @@ def build_completion_request(
         InvalidInputError: A prompt that is not a string or a list of strings, or a
             malformed stop, max_tokens or extra_body.
     """
-    stop = _check_common(model, max_tokens, stop)
-    if not isinstance(prompt, str) and not (
-        isinstance(prompt, list) and prompt and all(isinstance(p, str) for p in prompt)
-    ):
-        raise InvalidInputError(f"prompt must be a string or a non-empty list of strings; got {type(prompt).__name__}")
+    stop = check_common(model, max_tokens, stop)
+    check_prompt(prompt)
     profile = profile or get_profile(model)
     body = _start(model, "prompt", prompt, profile, stream, stream_usage)
-    _fill(
+    put_params(
         body,
         profile,
         model,
@@ -446,16 +288,6 @@ def build_completion_request(
         },
     )
     return _merge_extra(body, extra_body)
-
-
-def _positions(indexes: list[int], one: str, many: str) -> str:
-    """``input 3 is ...`` / ``inputs 3 and 7 are ...`` (at most ten positions named)."""
-    shown = [str(i) for i in indexes[:10]]
-    if len(indexes) == 1:
-        return f"input {shown[0]} {one}"
-    head = ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(indexes) <= 10 else ", ".join(shown)
-    more = f" and {len(indexes) - 10} more" if len(indexes) > 10 else ""
-    return f"inputs {head}{more} {many}"
 
 
 def build_embedding_request(
@@ -491,157 +323,11 @@ def build_embedding_request(
         InvalidInputError: ``texts`` is not a list of non-empty strings (the message
             names the 0-based positions), or ``dimensions`` does not fit the model.
     """
-    _check_common(model, None, None)
-    texts = list(texts) if isinstance(texts, tuple) else texts
-    if not isinstance(texts, list) or not texts:
-        hint = " (wrap a single text in a list)" if isinstance(texts, str) else ""
-        got = "an empty list" if texts == [] else type(texts).__name__
-        raise InvalidInputError(f"texts must be a non-empty list of strings; got {got}{hint}")
-    not_str = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-    if not_str:
-        kinds = ", ".join(sorted({type(texts[i]).__name__ for i in not_str}))
-        found = _positions(not_str, "is not a string", "are not strings")
-        raise InvalidInputError(f"{found} ({kinds}); send raw text, not token arrays")
-    empty = [i for i, t in enumerate(texts) if not t]
-    if empty:
-        found = _positions(empty, "is an empty string", "are empty strings")
-        raise InvalidInputError(f"{found}; the gateway rejects empty input")
+    check_common(model, None, None)
+    texts = check_texts(texts)
     profile = profile or get_profile(model)
     body: dict[str, Any] = {"model": model, "input": texts}
-    if dimensions is not None:
-        if not isinstance(dimensions, int) or isinstance(dimensions, bool) or dimensions < 1:
-            raise InvalidInputError(f"dimensions must be a positive int; got {dimensions!r}")
-        size = profile.embedding_dimensions
-        fixed = profile.known and profile.embedding and not profile.dimensions_configurable
-        if fixed and dimensions != size:
-            raise InvalidInputError(
-                f"{model!r} always returns {size}-dimensional vectors and does not take "
-                f"dimensions={dimensions}; use a model that does, e.g. text-embedding-3-small"
-            )
-        if profile.dimensions_configurable and size and dimensions > size:
-            raise InvalidInputError(f"dimensions for {model!r} must be at most {size}; got {dimensions}")
-        if not fixed:
-            body["dimensions"] = dimensions
-    _fill(body, profile, model, {"encoding_format": encoding_format, "user": user})
+    if dimensions is not None and check_dimensions(model, profile, dimensions):
+        body["dimensions"] = dimensions
+    put_params(body, profile, model, {"encoding_format": encoding_format, "user": user})
     return _merge_extra(body, extra_body)
-
-
-def strict_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``schema`` that OpenAI's strict mode accepts; the input is not changed.
-
-    Every object schema (``"type": "object"`` or having ``properties``) gets
-    ``additionalProperties: false`` and lists all its properties in ``required``.
-    A property that was optional without a default (or with ``default: null``)
-    becomes nullable (``"null"`` added to its ``type``, or a ``{"type": "null"}``
-    branch to its ``anyOf``), so the model can still leave it out by answering
-    null; one with a real default stays non-null, as in openai's own conversion.
-    ``"default": null`` is removed.  Nested
-    ``properties``, ``items``, ``anyOf``/``oneOf``/``allOf``, ``prefixItems`` and
-    ``$defs``/``definitions`` are rewritten the same way.
-    """
-    return _strict(schema)
-
-
-def _strict(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_strict(n) for n in node]
-    if not isinstance(node, Mapping):
-        return node
-    out = {k: v for k, v in node.items() if not (k == "default" and v is None)}
-    for key in ("items", "anyOf", "oneOf", "allOf", "prefixItems", "not"):
-        if key in out:
-            out[key] = _strict(out[key])
-    for key in ("$defs", "definitions"):
-        if isinstance(out.get(key), Mapping):
-            out[key] = {k: _strict(v) for k, v in out[key].items()}
-    if out.get("type") == "object" or "properties" in out:
-        props = out.get("properties") or {}
-        # Like openai's own strict conversion, a property with a real default stays
-        # non-null (the model must give a value the caller's type accepts); only a
-        # property with no default, or a null one, may be answered with null.
-        keep = set(out.get("required") or ()) | {
-            k for k, v in props.items() if isinstance(v, Mapping) and v.get("default") is not None
-        }
-        out["properties"] = {k: _strict(v) if k in keep else _nullable(_strict(v)) for k, v in props.items()}
-        out["required"] = list(props)
-        out["additionalProperties"] = False
-    return out
-
-
-def _nullable(prop: Any) -> Any:
-    if not isinstance(prop, dict):
-        return prop
-    kind = prop.get("type")
-    if isinstance(kind, (str, list)):
-        kinds = [kind] if isinstance(kind, str) else kind
-        return prop if "null" in kinds else {**prop, "type": [*kinds, "null"]}
-    if isinstance(prop.get("anyOf"), list):
-        if any(isinstance(b, dict) and b.get("type") == "null" for b in prop["anyOf"]):
-            return prop
-        return {**prop, "anyOf": [*prop["anyOf"], {"type": "null"}]}
-    return {"anyOf": [prop, {"type": "null"}]}
-
-
-def _check_schema(name: Any, what: str, schema: Any) -> None:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise InvalidInputError(f"{what} must be 1-64 letters, digits, '_' or '-'; got {name!r}")
-    if not isinstance(schema, Mapping):
-        raise InvalidInputError(f"the schema must be a JSON schema dict; got {type(schema).__name__}")
-
-
-def function_tool(
-    name: str, description: str | None, parameters: Mapping[str, Any] | None, strict: bool | None = None
-) -> dict[str, Any]:
-    """Build an OpenAI tool dict ``{"type": "function", "function": {...}}``.
-
-    Args:
-        name: The function name (1-64 of ``[a-zA-Z0-9_-]``).
-        description: What the tool does; omitted when None.
-        parameters: A JSON schema of the arguments; None means no arguments.
-        strict: True sets ``"strict": true`` and rewrites the schema with
-            :func:`strict_json_schema`; False is sent as is; None omits the flag.
-
-    Returns:
-        The tool dict.
-
-    Raises:
-        InvalidInputError: A bad name or a schema that is not a dict.
-    """
-    parameters = {"type": "object", "properties": {}} if parameters is None else parameters
-    _check_schema(name, "a tool name", parameters)
-    fn: dict[str, Any] = {"name": name}
-    if description is not None:
-        fn["description"] = description
-    fn["parameters"] = strict_json_schema(parameters) if strict else dict(parameters)
-    if strict is not None:
-        fn["strict"] = strict
-    return {"type": "function", "function": fn}
-
-
-def json_schema_response_format(
-    schema: Mapping[str, Any], name: str = "response", strict: bool | None = None
-) -> dict[str, Any]:
-    """Build ``response_format`` for Structured Outputs: ``{"type": "json_schema", ...}``.
-
-    Args:
-        schema: The JSON schema of the answer.
-        name: The schema's name (1-64 of ``[a-zA-Z0-9_-]``).
-        strict: True sets ``"strict": true`` and rewrites the schema with
-            :func:`strict_json_schema`; None omits the flag.
-
-    Returns:
-        The ``response_format`` dict.
-
-    Raises:
-        InvalidInputError: A bad name or a schema that is not a dict.
-    """
-    _check_schema(name, "a schema name", schema)
-    spec: dict[str, Any] = {"name": name, "schema": strict_json_schema(schema) if strict else dict(schema)}
-    if strict is not None:
-        spec["strict"] = strict
-    return {"type": "json_schema", "json_schema": spec}
-
-
-def json_object_response_format() -> dict[str, Any]:
-    """Build ``response_format`` for JSON mode: ``{"type": "json_object"}``."""
-    return {"type": "json_object"}

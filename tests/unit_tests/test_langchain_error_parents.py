@@ -19,7 +19,7 @@ lc = pytest.importorskip("langchain_core.exceptions")
 import langchain_zzz.errors as lz  # noqa: E402
 from langchain_zzz import _error_boundary  # noqa: E402
 from langchain_zzz.errors import LANGCHAIN_CLASSES, langchain_parents, to_langchain  # noqa: E402
-from zzz_core import error_map  # noqa: E402
+from zzz_core import error_map, error_tables  # noqa: E402
 from zzz_core import errors as E  # noqa: E402
 from zzz_core.error_map import ErrorContext  # noqa: E402
 
@@ -104,7 +104,7 @@ def test_docs_errors_md_matches_the_code():
 
 
 def test_a_new_error_class_needs_only_the_class_and_its_row(monkeypatch):
-    """Adding an error class is two edits: the class in zzz_core.errors and its row in error_map's table.
+    """Adding an error class is two edits: the class in zzz_core.errors and its row in error_tables.
 
     The LangChain twin (with the zzz, openai and langchain_core parents) and the docs row follow."""
 
@@ -114,7 +114,7 @@ def test_a_new_error_class_needs_only_the_class_and_its_row(monkeypatch):
 
     QuotaWindowError.__module__ = E.__name__
     monkeypatch.setattr(E, "QuotaWindowError", QuotaWindowError, raising=False)  # edit 1: the class
-    monkeypatch.setitem(error_map.CODE_TABLE, "quota_window_exceeded", QuotaWindowError)  # edit 2: its row
+    monkeypatch.setitem(error_tables.CODE_TABLE, "quota_window_exceeded", QuotaWindowError)  # edit 2: its row
 
     assert QuotaWindowError in E.gateway_errors()
     err = error_map.from_body(
