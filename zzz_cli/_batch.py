@@ -133,12 +133,9 @@ def cmd_batch_submit(args: argparse.Namespace, printer: Printer) -> int:
         data, endpoint, name = prepare_input(args.input, model=args.model, endpoint=args.endpoint)
     except InvalidInputError as exc:
         raise _UsageError(f"{exc} (nothing was sent)") from None
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         file_id = gw.batches.upload(data, filename=name)
         job = gw.batches.create(file_id, endpoint, metadata=dict(args.metadata or ()) or None)
-    finally:
-        gw.close()
     printer.line(job.id)
     lines = data.count(b"\n")
     printer.err(
@@ -149,31 +146,22 @@ def cmd_batch_submit(args: argparse.Namespace, printer: Printer) -> int:
 
 
 def cmd_batch_status(args: argparse.Namespace, printer: Printer) -> int:
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         job = gw.batches.retrieve(args.batch_id)
-    finally:
-        gw.close()
     _show(printer, job, args.json)
     return 0
 
 
 def cmd_batch_cancel(args: argparse.Namespace, printer: Printer) -> int:
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         job = gw.batches.cancel(args.batch_id)
-    finally:
-        gw.close()
     _show(printer, job, args.json)
     return 0
 
 
 def cmd_batch_list(args: argparse.Namespace, printer: Printer) -> int:
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         jobs = gw.batches.list(limit=args.limit)
-    finally:
-        gw.close()
     if args.json:
         printer.line(json.dumps([job_row(j) for j in jobs], ensure_ascii=False))
     else:
@@ -184,14 +172,13 @@ def cmd_batch_list(args: argparse.Namespace, printer: Printer) -> int:
 
 def cmd_batch_wait(args: argparse.Namespace, printer: Printer) -> int:
     display = None if args.no_progress else _WaitDisplay(printer)
-    gw = open_gateway(args, printer)
-    try:
-        job = gw.batches.wait(args.batch_id, poll_interval=args.poll, timeout=args.max_wait,
-                              on_progress=display.update if display else None)  # fmt: skip
-    finally:
-        if display is not None:
-            display.close()
-        gw.close()
+    with open_gateway(args, printer) as gw:
+        try:
+            job = gw.batches.wait(args.batch_id, poll_interval=args.poll, timeout=args.max_wait,
+                                  on_progress=display.update if display else None)  # fmt: skip
+        finally:
+            if display is not None:
+                display.close()
     printer.line(f"{job.id}  {job.progress}")
     printer.err(f"zzz batch: `zzz batch fetch {job.id} -o OUT.jsonl` saves the results")
     return 0
@@ -200,11 +187,8 @@ def cmd_batch_wait(args: argparse.Namespace, printer: Printer) -> int:
 def cmd_batch_fetch(args: argparse.Namespace, printer: Printer) -> int:
     from zzz_core.bulk.results import ResultsFile, load_index
 
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         results = gw.batches.fetch(args.batch_id)
-    finally:
-        gw.close()
     already = load_index(args.output)
     written = 0
     with ResultsFile(args.output).open() as out:

@@ -130,9 +130,8 @@ def cmd_bulk_run(args: argparse.Namespace, printer: Printer) -> int:
         raise _UsageError(f"no such input file: {args.input}")
     if os.path.abspath(args.input) == os.path.abspath(args.output):
         raise _UsageError("the output must be another file than the input")
-    gateway = open_gateway(args, printer)
     try:
-        with _progress_log(bool(getattr(args, "debug", False))):
+        with open_gateway(args, printer) as gateway, _progress_log(bool(getattr(args, "debug", False))):
             report = run_bulk(
                 args.input, args.output, kind=args.bulk_kind, model=args.model, gateway=gateway,
                 concurrency=args.concurrency, max_concurrency=args.max_concurrency, requests_per_minute=args.rpm,
@@ -142,8 +141,6 @@ def cmd_bulk_run(args: argparse.Namespace, printer: Printer) -> int:
             )  # fmt: skip
     except BulkInputError as exc:
         raise _UsageError(f"{exc} (nothing was sent)") from None
-    finally:
-        gateway.close()
     printer.err(f"zzz bulk: {printer.redact(report.summary())}")
     return report.exit_status
 

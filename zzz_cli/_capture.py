@@ -233,11 +233,8 @@ def _version() -> str:
 def cmd_capture(args: argparse.Namespace, printer: Printer) -> int:
     from ._commands import open_gateway
 
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         doc = capture(gw.config, args.model, args.embedding_model)
-    finally:
-        gw.close()
     if all(e.get("status") is None for e in doc["probes"]):
         first = doc["probes"][0].get("error")
         printer.err(f"zzz capture: no probe got an answer ({first}); nothing was written. "

@@ -8,9 +8,12 @@ import io
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._output import Printer, mask_key
+
+if TYPE_CHECKING:  # the CLI imports zzz_core lazily, so that --help stays fast
+    from zzz_core.gateway import Gateway
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -24,8 +27,8 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def open_gateway(args: argparse.Namespace, printer: Printer, **overrides: Any) -> Any:
-    """A fresh ``Gateway`` (not the shared one: a CLI run owns its connection pool and closes it)."""
+def open_gateway(args: argparse.Namespace, printer: Printer, **overrides: Any) -> Gateway:
+    """A fresh ``Gateway`` (not the shared one: a CLI run owns its connection pool; use it in ``with``)."""
     from zzz_core.config import ENV_API_KEY, ZZZConfig
     from zzz_core.errors import ConfigurationError
     from zzz_core.gateway import Gateway
@@ -88,11 +91,8 @@ def format_models_table(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def cmd_models(args: argparse.Namespace, printer: Printer) -> int:
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         rows = [model_row(m) for m in gw.models()]
-    finally:
-        gw.close()
     if args.json:
         printer.line(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -110,11 +110,8 @@ def _amount(value: float | None) -> str:
 
 
 def cmd_balance(args: argparse.Namespace, printer: Printer) -> int:
-    gw = open_gateway(args, printer)
-    try:
+    with open_gateway(args, printer) as gw:
         bal = gw.balance()
-    finally:
-        gw.close()
     if args.json:
         fields = {k: getattr(bal, k) for k in ("remaining", "currency", "total", "used", "unlimited", "gateway")}
         fields["remaining"] = round(bal.remaining, 6)
@@ -190,9 +187,8 @@ def cmd_chat(args: argparse.Namespace, printer: Printer) -> int:
         max_tokens=args.max_tokens, temperature=args.temperature,
     )  # fmt: skip
     reasoning = _ReasoningWriter(printer, args.hide_reasoning)
-    gw = open_gateway(args, printer)
     wrote_answer = printed_any = False
-    try:
+    with open_gateway(args, printer) as gw:
         if args.no_stream:
             result = gw.chat(body)
             choice = result.choices[0]
@@ -220,8 +216,6 @@ def cmd_chat(args: argparse.Namespace, printer: Printer) -> int:
             result = stream.result()
             finish = result.choices[0].finish_reason if result.choices else None
             usage = result.usage
-    finally:
-        gw.close()
     if wrote_answer:
         printer.line(flush=True)
     if not printed_any and finish not in (None, "stop", "length"):

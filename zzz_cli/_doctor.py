@@ -197,17 +197,15 @@ def probe(config: Any, base_url: str, label: str) -> Probe:
     from zzz_core.errors import ZZZError
     from zzz_core.gateway import Gateway
 
-    gw = Gateway(config.model_copy(update={"base_url": base_url, "mirrors": (), "max_retries": 0}))
     host = host_of(base_url)
-    gw.transport.sync_client  # noqa: B018 - build the client first, so only the request is timed
-    start = time.perf_counter()
-    try:
-        n = len(gw.models())
-        return Probe(label, host, (time.perf_counter() - start) * 1000, models=n)
-    except ZZZError as exc:
-        return Probe(label, host, (time.perf_counter() - start) * 1000, error=exc)
-    finally:
-        gw.close()
+    with Gateway(config.model_copy(update={"base_url": base_url, "mirrors": (), "max_retries": 0})) as gw:
+        gw.transport.sync_client  # noqa: B018 - build the client first, so only the request is timed
+        start = time.perf_counter()
+        try:
+            n = len(gw.models())
+            return Probe(label, host, (time.perf_counter() - start) * 1000, models=n)
+        except ZZZError as exc:
+            return Probe(label, host, (time.perf_counter() - start) * 1000, error=exc)
 
 
 def describe(exc: Any) -> str:
@@ -275,16 +273,14 @@ def balance_finding(config: Any) -> Finding:
     from zzz_core import errors as E
     from zzz_core.gateway import Gateway
 
-    gw = Gateway(config.model_copy(update={"max_retries": 0}))
     try:
-        bal = gw.balance()
+        with Gateway(config.model_copy(update={"max_retries": 0})) as gw:
+            bal = gw.balance()
     except E.InsufficientBalanceError as exc:
         return Finding("fail", "balance", describe(exc), "top up in the gateway console")
     except E.ZZZError as exc:
         return Finding("warn", "balance", f"could not be read: {describe(exc)}",
                        "this relay may not offer a balance route; check it in the gateway's console")  # fmt: skip
-    finally:
-        gw.close()
     currency = f" {bal.currency}" if bal.currency else ""
     if bal.unlimited:
         return Finding("ok", "balance", "unlimited")

@@ -42,13 +42,11 @@ def _gateway_table(args: argparse.Namespace, printer: Printer, notes: list[str])
     except ConfigurationError as exc:
         notes.append(f"gateway prices not read ({exc})")
         return None
-    try:
+    with gw:
         if gw.config.dialect != "newapi":
             notes.append(f"gateway {gw.config.gateway} publishes no prices; give them in a ZZZ_PRICES file")
             return None
         pricing = gateway_pricing(gw, refresh=True)
-    finally:
-        gw.close()
     if pricing is None:
         notes.append("the gateway's /api/pricing could not be read (see the warning above)")
         return None

@@ -7,8 +7,7 @@ and profiles (the gateway simulator is the separate ``zzz_testing`` package)::
     from zzz_core import Gateway, build_chat_request
     from zzz_testing import GatewaySimulator
 
-    with GatewaySimulator() as sim:
-        gw = Gateway.from_settings(api_key="sk-test", base_url=sim.base_url)
+    with GatewaySimulator() as sim, Gateway.from_settings(api_key="sk-test", base_url=sim.base_url) as gw:
         body = build_chat_request("gpt-4o-mini", [{"role": "user", "content": "hello"}])
         print(gw.chat(body).choices[0].content)
 

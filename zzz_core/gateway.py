@@ -11,6 +11,14 @@ The skins build a request body with :mod:`zzz_core.params`, hand it to a
 
 One ``Gateway`` (and so one connection pool) is shared by every object built
 with the same configuration: :meth:`Gateway.for_config`.
+
+A ``Gateway`` is a context manager: ``with`` closes its connection pool on leaving
+(``async with`` closes the running event loop's async pool), also when the block
+raises.  Closing is not final: the next call opens a new pool, so closing a shared
+``Gateway`` never breaks the other objects using it::
+
+    >>> with Gateway.from_settings(api_key="sk-demo", base_url=sim.base_url) as gw:  # doctest: +SKIP
+    ...     print(gw.models()[0].id)
 """
 
 from __future__ import annotations
@@ -68,7 +76,11 @@ DEFAULT_RERANK_CONCURRENCY = 4
 
 
 class Gateway:
-    """Calls against one gateway configuration."""
+    """Calls against one gateway configuration.
+
+    Use it in a ``with`` (or ``async with``) block to close its connection pool when
+    done; a closed ``Gateway`` reopens a pool on its next call.
+    """
 
     _shared: dict[ZZZConfig, Gateway] = {}
     _shared_lock = threading.Lock()
@@ -350,11 +362,28 @@ class Gateway:
         return BatchClient(self)
 
     def close(self) -> None:
+        """Close the synchronous connection pool; the next sync call opens a new one."""
         self.transport.close()
 
     async def aclose(self) -> None:
         """Close this event loop's async connection pool (an aiohttp session must be closed)."""
         await self.transport.aclose()
+
+    def __enter__(self) -> Gateway:
+        """``with Gateway(...) as gw:`` closes the sync pool on leaving, exception or not."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Call :meth:`close`; an exception from the block propagates unchanged."""
+        self.close()
+
+    async def __aenter__(self) -> Gateway:
+        """``async with Gateway(...) as gw:`` closes the loop's async pool on leaving, exception or not."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Await :meth:`aclose`; an exception from the block propagates unchanged."""
+        await self.aclose()
 
 
 def _parse(decode: Any, payload: Any, host: str | None, path: str) -> Any:

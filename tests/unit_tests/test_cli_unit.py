@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from zzz_core import errors as E
 from zzz_cli import _commands as C
 from zzz_cli import _doctor as D
 from zzz_cli import build_parser, format_error, main, mask_key
 from zzz_cli._output import Printer
+from zzz_core import errors as E
+from zzz_core.gateway import Gateway
 from zzz_core.presets import get_preset
 
 pytestmark = pytest.mark.disable_socket
@@ -141,6 +142,10 @@ class _FailingGateway:
 
     def close(self) -> None:
         self.closed = True
+
+    # The real Gateway's context manager, so the CLI's `with` closes this double as it would a Gateway.
+    __enter__ = Gateway.__enter__
+    __exit__ = Gateway.__exit__
 
 
 @pytest.fixture
