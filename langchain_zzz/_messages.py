@@ -24,7 +24,8 @@ before the text.
 Reasoning signatures (``zzz_core.signatures``) ride in ``additional_kwargs`` too:
 ``tool_call_extra_content`` maps a tool call's id to its ``extra_content`` (Gemini's
 ``thought_signature``; LangChain's tool calls have no slot for it) and
-``reasoning_details`` keeps OpenRouter-style details.  Both go back on the assistant
+``reasoning_details`` keeps OpenRouter-style details, ``thinking_blocks`` Claude's
+signed thinking blocks (LiteLLM's shape).  All go back on the assistant
 message of the next turn.  A stream puts them only on its final chunk, whole, so
 ``AIMessageChunk`` addition (which concatenates strings) leaves them intact.
 """

@@ -5,7 +5,8 @@
 parts, ``tool_calls`` from ``ToolCallBlock``s, and ``reasoning_content`` from
 ``ThinkingBlock``s (zzz_core's ``build_chat_request`` keeps it only where the
 model needs it replayed), and the reasoning signatures kept in ``additional_kwargs``
-(``tool_call_extra_content``, ``reasoning_details``; see ``zzz_core.signatures``)
+(``tool_call_extra_content``, ``reasoning_details``, ``thinking_blocks``; see
+``zzz_core.signatures``)
 put back on the assistant message.  The way back is :mod:`llamaindex_zzz._responses`.
 """
 

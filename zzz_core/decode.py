@@ -21,7 +21,7 @@ import sys
 from typing import Any, cast
 
 from zzz_core.reasoning import ThinkSplitter, extract_reasoning, split_think
-from zzz_core.signatures import ReasoningDetailsMerger
+from zzz_core.signatures import ReasoningDetailsMerger, ThinkingBlocksMerger
 from zzz_core.tool_calls import ToolCallAccumulator, parse_tool_calls
 from zzz_core.types import (
     Balance,
@@ -112,6 +112,7 @@ def parse_chat_response(payload: dict[str, Any], host: str | None = None) -> Cha
                 logprobs=c.get("logprobs"),
                 refusal=msg.get("refusal"),
                 reasoning_details=_details(msg.get("reasoning_details")),
+                thinking_blocks=_details(msg.get("thinking_blocks")),
             )
         )
     return ChatResult(
@@ -173,7 +174,7 @@ class _Choice:
 
 
 class _ChatChoice(_Choice):
-    __slots__ = ("details", "reasoning", "refusal", "role", "think", "tools")
+    __slots__ = ("blocks", "details", "reasoning", "refusal", "role", "think", "tools")
 
     def __init__(self) -> None:
         super().__init__()
@@ -183,6 +184,7 @@ class _ChatChoice(_Choice):
         self.think: ThinkSplitter | None = ThinkSplitter()  # dropped once it passes text through
         self.tools: ToolCallAccumulator | None = None
         self.details: ReasoningDetailsMerger | None = None  # only for relays that send reasoning_details
+        self.blocks: ThinkingBlocksMerger | None = None  # only for relays that send thinking_blocks
 
 
 class _StreamBase:
@@ -325,6 +327,11 @@ class ChatStreamAssembler(_StreamBase):
                 if st.details is None:
                     st.details = ReasoningDetailsMerger()
                 st.details.feed(raw_details)
+            raw_blocks = delta.get("thinking_blocks")
+            if raw_blocks:
+                if st.blocks is None:
+                    st.blocks = ThinkingBlocksMerger()
+                st.blocks.feed(raw_blocks)
             if text or reasoning or deltas:
                 self._delivered = True
             role = delta.get("role")
@@ -416,6 +423,7 @@ class ChatStreamAssembler(_StreamBase):
                 logprobs=_merge_logprobs(st.logprobs),
                 refusal="".join(st.refusal) or None,
                 reasoning_details=st.details.result() if st.details is not None else None,
+                thinking_blocks=st.blocks.result() if st.blocks is not None else None,
             )
             for index, st in sorted(self._choices.items())
         ]

@@ -126,7 +126,7 @@ OPTIONAL_ROUTES: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = (
 WEAK_MESSAGE_TABLE: tuple[tuple[re.Pattern[str], type[E.ZZZError]], ...] = tuple(
     (re.compile(p), cls)
     for p, cls in (
-        (r"参数|格式错误|不能为空|必须|invalid|required|must be|missing", E.InvalidRequestError),
+        (r"参数|格式错误|不能为空|必须|invalid|required|must be|must start with|missing", E.InvalidRequestError),
         (r"服务器|内部错误|繁忙|上游|超时|internal|upstream|busy|unavailable|timeout", E.GatewayServerError),
     )
 )

@@ -3,7 +3,8 @@
 Why: the gateways relay each vendor's own shape.  DeepSeek/Qwen/GLM send
 ``reasoning_content``; new-api sets *both* ``reasoning_content`` and
 ``reasoning`` to the same text (concatenating them doubles it); OpenRouter-style
-relays send ``reasoning`` as text or ``reasoning_details`` as a list; and
+relays send ``reasoning`` as text or ``reasoning_details`` as a list; LiteLLM-based
+relays send Claude's ``thinking_blocks`` (next to ``reasoning_content``); and
 new-api's ``thinking_to_content`` channel setting moves the reasoning into
 ``content`` as ``<think>\\n...\\n</think>\\n``, with the tags split across
 chunks anywhere.  The order is: ``reasoning_content``, then ``reasoning``, then
@@ -35,7 +36,8 @@ def extract_reasoning(obj: dict[str, Any]) -> str | None:
     Returns:
         ``reasoning_content`` if a non-empty string, else ``reasoning`` (a
         string, or the ``text`` of a dict or of list items), else the text of
-        ``reasoning_details`` items, else ``None``.  The two fields are never
+        ``reasoning_details`` items, else the ``thinking`` of ``thinking_blocks``,
+        else ``None``.  The two fields are never
         concatenated.
     """
     value = obj.get("reasoning_content")
@@ -51,6 +53,10 @@ def extract_reasoning(obj: dict[str, Any]) -> str | None:
     details = obj.get("reasoning_details")
     if details:
         return _text_of(details)
+    blocks = obj.get("thinking_blocks")
+    if blocks and isinstance(blocks, list):
+        text = "".join(b["thinking"] for b in blocks if isinstance(b, dict) and isinstance(b.get("thinking"), str))
+        return text or None
     return None
 
 

@@ -91,6 +91,8 @@ class ChatChoice:
     refusal: str | None = None
     reasoning_details: list[dict[str, Any]] | None = None
     """OpenRouter-style ``reasoning_details`` (stream fragments merged), to send back unchanged."""
+    thinking_blocks: list[dict[str, Any]] | None = None
+    """Claude ``thinking_blocks`` as LiteLLM-based relays send them (merged), to send back unchanged."""
 
 
 @dataclass(slots=True)

@@ -310,6 +310,7 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
         events = streams.chat_events(
             w, choices, chunk_chars=cfg.chunk_chars, reasoning_field=rfield, tool_delta_style=style,
             usage=usage if include else None, bulk_chunks=bulk, logprobs=lp, details=details,
+            blocks=signatures.sends_thinking_blocks(model),
         )  # fmt: skip
         return _sse(cfg, EventStream(events, w))
 
@@ -322,8 +323,7 @@ def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
             else:
                 for key in ("reasoning_content", "reasoning") if rfield == "both" else (rfield,):
                     msg[key] = ch["reasoning"]
-            if details:
-                msg["reasoning_details"] = signatures.reasoning_details(ch["reasoning"])
+            msg.update(signatures.signed_reasoning(model, ch["reasoning"]))
         if ch.get("tool_calls"):
             msg["tool_calls"] = [
                 {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]},

@@ -9,6 +9,12 @@
   item with a ``signature``; streamed as fragments sharing ``index`` 0, the signature on
   the last one) and reject a history whose tool-calling assistant messages do not bring
   the signed details back.
+* ``claude*`` models with ``thinking`` in the name answer as a LiteLLM-based relay
+  does for Claude: ``reasoning_content`` plus ``thinking_blocks`` (one signed
+  ``thinking`` block; streamed as text fragments with ``signature: null``, then the
+  signature alone), and Anthropic's 400s when the last tool-calling assistant message
+  does not start with a thinking block, or a block's signature is not the one sent.
+  (new-api itself drops the signature: docs/reasoning.md.)
 
 Signatures are derived from what they sign, so the check needs no state.
 """
@@ -23,8 +29,11 @@ __all__ = [
     "check_history",
     "reasoning_details",
     "sends_details",
+    "sends_thinking_blocks",
     "sign_first_call",
+    "signed_reasoning",
     "signs_tool_calls",
+    "thinking_blocks",
     "tool_call_extra",
 ]
 
@@ -36,6 +45,14 @@ _GEMINI_MISSING = (
     "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
 )
 _DETAILS_MISSING = "Provider returned error: messages.{position}.content.0.thinking.signature: Field required"
+_BLOCKS_MISSING = (
+    "messages.{position}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When "
+    "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost "
+    "set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To "
+    "avoid this requirement, disable `thinking`. Please consult our documentation at "
+    "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"
+)
+_BLOCKS_INVALID = "messages.{position}.content.{block}: Invalid `signature` in `thinking` block"
 
 
 def signs_tool_calls(model: str) -> bool:
@@ -44,6 +61,11 @@ def signs_tool_calls(model: str) -> bool:
 
 def sends_details(model: str) -> bool:
     return model.lower().startswith("openrouter/")
+
+
+def sends_thinking_blocks(model: str) -> bool:
+    m = model.lower()
+    return m.startswith("claude") and "thinking" in m and "nothinking" not in m
 
 
 def _sign(kind: str, value: str) -> str:
@@ -70,8 +92,47 @@ def reasoning_details(reasoning: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def thinking_blocks(reasoning: str) -> list[dict[str, Any]]:
+    """The ``thinking_blocks`` of a non-streamed message (one signed thinking block)."""
+    return [{"type": "thinking", "thinking": reasoning, "signature": _sign("Ep", reasoning)}]
+
+
+def signed_reasoning(model: str, reasoning: str) -> dict[str, Any]:
+    """The signed reasoning fields a non-streamed message of ``model`` carries besides its text."""
+    if sends_details(model):
+        return {"reasoning_details": reasoning_details(reasoning)}
+    if sends_thinking_blocks(model):
+        return {"thinking_blocks": thinking_blocks(reasoning)}
+    return {}
+
+
+def _check_blocks(messages: list[dict[str, Any]]) -> str | None:
+    # Anthropic checks every thinking block it is given, but asks for one only at the start
+    # of the last assistant message that called tools (earlier turns' blocks may be left out).
+    last = None
+    for position, msg in enumerate(messages):
+        if msg.get("role") != "assistant":
+            continue
+        blocks = msg.get("thinking_blocks")
+        for k, block in enumerate(blocks if isinstance(blocks, list) else ()):
+            if isinstance(block, dict) and block.get("type") == "thinking":
+                text = block.get("thinking")
+                if not isinstance(text, str) or block.get("signature") != _sign("Ep", text):
+                    return _BLOCKS_INVALID.format(position=position, block=k)
+        if msg.get("tool_calls"):
+            last = position
+    if last is not None:
+        blocks = messages[last].get("thinking_blocks")
+        first = blocks[0] if isinstance(blocks, list) and blocks else None
+        if not isinstance(first, dict) or first.get("type") not in ("thinking", "redacted_thinking"):
+            return _BLOCKS_MISSING.format(position=last)
+    return None
+
+
 def check_history(model: str, messages: list[dict[str, Any]]) -> str | None:
     """The 400 message for a history that dropped a signature, or None when it is complete."""
+    if sends_thinking_blocks(model):
+        return _check_blocks(messages)
     gemini, details = signs_tool_calls(model), sends_details(model)
     if not (gemini or details):
         return None

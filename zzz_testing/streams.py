@@ -121,6 +121,7 @@ def chat_events(
     bulk_chunks: int | None = None,
     logprobs: Callable[[str], dict[str, Any]] | None = None,
     details: bool = False,
+    blocks: bool = False,
 ) -> Tagged:
     """Tagged SSE events of a chat completion.
 
@@ -128,7 +129,9 @@ def chat_events(
     None), ``tool_calls`` (list of ``{id, name, arguments}``, plus ``extra``: the
     ``extra_content`` sent on the call's first delta) and ``finish_reason``.  With
     ``details`` the reasoning also streams as ``reasoning_details`` fragments (index 0,
-    the signature on a last fragment of its own), as OpenRouter sends them.
+    the signature on a last fragment of its own), as OpenRouter sends them.  With
+    ``blocks`` each reasoning piece also carries a ``thinking_blocks`` fragment
+    (``signature: null``) and the signature follows alone, as LiteLLM streams Claude.
     """
     if w.keepalive:
         yield "comment", w.comment()
@@ -149,6 +152,15 @@ def chat_events(
                 yield "body", w.chunk([_choice(i, {"reasoning": piece, "reasoning_details": [part]})])
             tail = {"type": "reasoning.text", "text": "", "signature": item["signature"], "index": 0}
             yield "body", w.chunk([_choice(i, {"reasoning_details": [tail]})])
+            reasoning = None
+        if reasoning and blocks:
+            keys = ("reasoning_content", "reasoning") if reasoning_field == "both" else (reasoning_field,)
+            for piece in split_text(reasoning, chunk_chars):
+                part = {"type": "thinking", "thinking": piece, "signature": None}
+                yield "body", w.chunk([_choice(i, {**dict.fromkeys(keys, piece), "thinking_blocks": [part]})])
+            sig = signatures.thinking_blocks(reasoning)[0]["signature"]
+            tail = {"type": "thinking", "thinking": "", "signature": sig}
+            yield "body", w.chunk([_choice(i, {"thinking_blocks": [tail]})])
             reasoning = None
         if reasoning:
             keys = ("reasoning_content", "reasoning") if reasoning_field == "both" else (reasoning_field,)

@@ -2,7 +2,8 @@
 
 The simulator's ``gemini-3*`` models sign the first tool call of a step and answer 400
 "Function call is missing a thought_signature" to a history that dropped it; its
-``openrouter/*`` models do the same with signed ``reasoning_details``.
+``openrouter/*`` models do the same with signed ``reasoning_details``, and its
+``claude*-thinking`` models with Claude ``thinking_blocks`` as LiteLLM-based relays send them.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from lc_testkit import sim_params
 from langchain_zzz import ChatZZZ
 from zzz_core import InvalidRequestError
 from zzz_testing import GatewaySimulator
-from zzz_testing.signatures import reasoning_details, tool_call_extra
+from zzz_testing.signatures import reasoning_details, thinking_blocks, tool_call_extra
 
 GEMINI = "gemini-3-pro-preview"
 ROUTER = "openrouter/anthropic/claude-sonnet-4.5"
+CLAUDE = "claude-sonnet-4-5-thinking"
 ASK = "Use get_weather and get_time for Beijing."
 
 
@@ -98,6 +100,46 @@ def test_openrouter_reasoning_details_go_back(fresh: GatewaySimulator, streamed:
     answer = second_turn(llm, ai, streamed)
     assert "sunny in Beijing" in answer
     assert fresh.requests[-1].body["messages"][1]["reasoning_details"] == reasoning_details(reasoning)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["invoke", "stream"])
+def test_claude_thinking_blocks_go_back(fresh: GatewaySimulator, streamed: bool) -> None:
+    llm = model(fresh, CLAUDE)
+    ai = first_turn(llm, streamed)
+    reasoning = ai.additional_kwargs["reasoning_content"]
+    assert ai.additional_kwargs["thinking_blocks"] == thinking_blocks(reasoning)  # fragments merged, signed once
+    answer = second_turn(llm, ai, streamed)
+    assert "sunny in Beijing" in answer and "12:00 in Beijing" in answer
+    sent = fresh.requests[-1].body["messages"][1]
+    assert sent["thinking_blocks"] == thinking_blocks(reasoning)
+    assert fresh.count("/chat/completions") == 2 and fresh.requests[-1].ok
+
+
+def test_claude_history_without_thinking_blocks_is_rejected(fresh: GatewaySimulator) -> None:
+    """The controls: a dropped block and a garbled signature are both refused, as Anthropic does."""
+    llm = model(fresh, CLAUDE)
+    ai = llm.invoke([HumanMessage(ASK)])
+    bare = AIMessage(content="", tool_calls=ai.tool_calls, additional_kwargs={"reasoning_content": "x"})
+    with pytest.raises(InvalidRequestError, match="must start with a thinking block"):
+        llm.invoke([HumanMessage(ASK), bare, *tool_results(ai)])
+    block = dict(ai.additional_kwargs["thinking_blocks"][0])
+    block["signature"] += block["signature"]  # what concatenating two chunks' signatures would send
+    garbled = AIMessage(content="", tool_calls=ai.tool_calls, additional_kwargs={"thinking_blocks": [block]})
+    with pytest.raises(InvalidRequestError, match="Invalid `signature`"):
+        llm.invoke([HumanMessage(ASK), garbled, *tool_results(ai)])
+
+
+async def test_claude_thinking_blocks_go_back_async(fresh: GatewaySimulator) -> None:
+    llm = model(fresh, CLAUDE)
+    full = None
+    async for chunk in llm.astream([HumanMessage(ASK)]):
+        full = chunk if full is None else full + chunk
+    assert isinstance(full, AIMessageChunk)
+    kept = full.additional_kwargs["thinking_blocks"]
+    assert kept == thinking_blocks(full.additional_kwargs["reasoning_content"])
+    answer = await llm.ainvoke([HumanMessage(ASK), full, *tool_results(full)])
+    assert "sunny in Beijing" in answer.text
+    assert fresh.requests[-1].body["messages"][1]["thinking_blocks"] == kept
 
 
 @pytest.mark.parametrize("stream_mode", [None, "messages"], ids=["invoke", "stream"])

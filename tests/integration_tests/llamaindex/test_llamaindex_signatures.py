@@ -2,7 +2,8 @@
 
 The simulator's ``gemini-3*`` models sign the first tool call of a step and answer 400
 "Function call is missing a thought_signature" to a history that dropped it; its
-``openrouter/*`` models do the same with signed ``reasoning_details``.
+``openrouter/*`` models do the same with signed ``reasoning_details``, and its
+``claude*-thinking`` models with Claude ``thinking_blocks`` as LiteLLM-based relays send them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallB
 from llama_index.core.tools import FunctionTool
 
 from zzz_core import InvalidRequestError
-from zzz_testing.signatures import reasoning_details, tool_call_extra
+from zzz_testing.signatures import reasoning_details, thinking_blocks, tool_call_extra
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince20"),
@@ -23,6 +24,7 @@ pytestmark = [
 
 GEMINI = "gemini-3-pro-preview"
 ROUTER = "openrouter/anthropic/claude-sonnet-4.5"
+CLAUDE = "claude-sonnet-4-5-thinking"
 ASK = "Use get_weather and get_time for Paris."
 
 
@@ -90,6 +92,47 @@ def test_openrouter_reasoning_details_go_back(make_llm, chat_bodies, streamed):
     assert kept == reasoning_details(kept[0]["text"])  # fragments merged, signature whole
     assert "sunny and 21 degrees in Paris" in second_turn(llm, response, streamed)
     assert chat_bodies()[-1]["messages"][1]["reasoning_details"] == kept
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["chat", "stream"])
+def test_claude_thinking_blocks_go_back(make_llm, chat_bodies, streamed):
+    llm = make_llm(CLAUDE)
+    response = first_turn(llm, streamed)
+    kept = response.message.additional_kwargs["thinking_blocks"]
+    assert kept == thinking_blocks(kept[0]["thinking"])  # fragments merged, signature whole
+    answer = second_turn(llm, response, streamed)
+    assert "sunny and 21 degrees in Paris" in answer and "10:30 in Paris" in answer
+    bodies = chat_bodies()
+    assert len(bodies) == 2 and bodies[-1]["messages"][1]["thinking_blocks"] == kept
+
+
+def test_claude_history_without_thinking_blocks_is_rejected(make_llm):
+    """The control: the simulator refuses a tool-calling history that lost its thinking block."""
+    llm = make_llm(CLAUDE)
+    response = first_turn(llm, False)
+    blocks = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+    bare = ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
+    with pytest.raises(InvalidRequestError, match="must start with a thinking block"):
+        llm.chat([ChatMessage(role=MessageRole.USER, content=ASK), bare])
+
+
+async def test_claude_thinking_blocks_go_back_async(make_llm, chat_bodies):
+    llm = make_llm(CLAUDE)
+    responses = [
+        r async for r in await llm.astream_chat_with_tools(TOOLS, user_msg=ASK, allow_parallel_tool_calls=True)
+    ]
+    response = responses[-1]
+    kept = response.message.additional_kwargs["thinking_blocks"]
+    assert kept == thinking_blocks(kept[0]["thinking"])
+    history = [ChatMessage(role=MessageRole.USER, content=ASK), response.message]
+    for sel in llm.get_tool_calls_from_response(response):
+        output = BY_NAME[sel.tool_name](**sel.tool_kwargs)
+        history.append(
+            ChatMessage(role=MessageRole.TOOL, content=str(output), additional_kwargs={"tool_call_id": sel.tool_id})
+        )
+    answer = await llm.achat_with_tools(TOOLS, chat_history=history)
+    assert "sunny and 21 degrees in Paris" in answer.message.content
+    assert chat_bodies()[-1]["messages"][1]["thinking_blocks"] == kept
 
 
 @pytest.mark.parametrize("streaming", [True, False])
