@@ -5,7 +5,11 @@ relay adds models every week and converts requests differently per upstream.  Wh
 model answers 400 *because of a parameter* (wire-facts-2 §7), the request is adjusted
 once and sent again, inside the one retry loop (:mod:`zzz_core.transport`), and the
 adjustment is remembered per (host, model) for the life of the process, so later calls
-go right the first time.  One warning names the parameter.
+go right the first time.  One warning names the parameter (one per step learned: a model
+that takes neither ``json_schema`` nor function calling gets two, ``response_format`` then
+``tools``, and costs three requests the first time).  The loop asks :func:`attempt` what
+to send; the :class:`Negotiated` it gets back also hands back a forced function call as
+content and says whether a failure is learned.
 
 What counts as a parameter rejection, decided here and nowhere else:
 
@@ -20,16 +24,26 @@ What counts as a parameter rejection, decided here and nowhere else:
 What is done (each :class:`Adjustment` is pure: body in, body out):
 
 * ``max_tokens`` <-> ``max_completion_tokens``: renamed;
-* ``response_format`` of type ``json_schema`` rejected: JSON mode (``json_object``) with
-  the schema given to the model in a system message, so the answer is still the JSON the
-  caller's parser expects (the parsed type is kept); ``json_object`` rejected: dropped,
-  the instruction kept;
+* ``response_format`` of type ``json_schema`` rejected: one forced function call instead
+  (``tools`` = one function named after the schema, whose parameters are the schema;
+  ``tool_choice`` naming it; ``response_format`` removed).  The answer's call is handed
+  back as the content (:mod:`zzz_core.function_answers`, also for stream events), so the
+  caller's parser gets the same JSON and the parsed type is kept; no tool call reaches
+  the caller.  When the caller sent tools of its own, they are never replaced: this step
+  is skipped;
+* that function call refused too (a parameter rejection naming ``tools``/``tool_choice``
+  or function calling, or an answer without the call): JSON mode
+  (``json_object``) with the schema given to the model in a system message, learned in
+  the function call's place; ``json_object`` rejected: dropped, the instruction kept;
 * anything else (``temperature``, ``parallel_tool_calls``, ``stream_options``,
   ``encoding_format``, penalties, ``logprobs``...): dropped.
 
 ``model``, ``messages``, ``input``, ``prompt``, ``stream`` and ``tools`` are never
-touched: without them the call would mean something else.  :func:`without_disabled`
-applies a class's ``disabled_params`` (ChatOpenAI's setting) before anything is sent.
+touched: without them the call would mean something else (the forced function is added
+only where the caller sent no ``tools``, and its refusal is told apart from a refusal of
+the caller's own tools by comparing the caller's body with the one sent).
+:func:`without_disabled` applies a class's ``disabled_params`` (ChatOpenAI's setting)
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -49,7 +63,10 @@ __all__ = [
     "MAX_ADJUSTMENTS",
     "REJECTION_CODES",
     "Adjustment",
+    "Negotiated",
+    "attempt",
     "diagnose",
+    "forced_function",
     "forget",
     "learn",
     "learned",
@@ -73,11 +90,13 @@ _REJECTION_TEXT = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FUNCTION_PARAMS = frozenset({"tools", "tool_choice", "functions", "function_call"})
+_FUNCTION_TEXT = re.compile(r"\btools?\b|tool_choice|tool.?call|function.?call", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class Adjustment:
-    """One change to a request body: ``action`` is ``drop``, ``rename`` or ``json_mode``."""
+    """One change to a request body: ``action`` is ``drop``, ``rename``, ``function_call`` or ``json_mode``."""
 
     param: str
     action: str
@@ -91,16 +110,45 @@ class Adjustment:
         value = out.pop(self.param)
         if self.action == "rename" and self.to:
             out.setdefault(self.to, value)
-        elif self.action == "json_mode":
+        elif self.action == "function_call" and "tools" not in out and _schema_spec(value) is not None:
+            out.update(_forced_tool(value))
+        elif self.action in ("json_mode", "function_call"):  # the caller's own tools are never replaced
             out = _json_mode(out, value)
         return out
 
-    def describe(self) -> str:
+    def describe(self, body: Mapping[str, Any] | None = None) -> str:
+        """What is done instead, said for the warning (``body``: the body it was done to)."""
         if self.action == "rename":
             return f"sending {self.param!r} as {self.to!r}"
-        if self.action == "json_mode":
+        if self.action == "function_call" and not (body is not None and "tools" in body):
+            return (
+                "asking for one forced function call (tools/tool_choice) with the schema instead, its arguments "
+                "handed back as the answer's content"
+            )
+        if self.action in ("json_mode", "function_call"):
             return "asking for JSON mode (json_object) with the schema in a system message instead"
         return f"leaving {self.param!r} out"
+
+
+def _schema_spec(response_format: Any) -> Mapping[str, Any] | None:
+    """The ``json_schema`` part of a ``json_schema`` response format, else None."""
+    if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
+        return None
+    spec = response_format.get("json_schema")
+    return spec if isinstance(spec, Mapping) else None
+
+
+def _forced_tool(response_format: Any) -> dict[str, Any]:
+    """``tools`` + ``tool_choice``: one function whose parameters are the schema, its call required."""
+    spec = _schema_spec(response_format) or {}
+    name = spec.get("name") if isinstance(spec.get("name"), str) and spec.get("name") else "response"
+    function: dict[str, Any] = {"name": name, "parameters": spec.get("schema") or {"type": "object"}}
+    if isinstance(spec.get("description"), str):
+        function["description"] = spec["description"]
+    return {
+        "tools": [{"type": "function", "function": function}],
+        "tool_choice": {"type": "function", "function": {"name": name}},
+    }
 
 
 def _json_mode(body: dict[str, Any], response_format: Any) -> dict[str, Any]:
@@ -123,9 +171,8 @@ def _error_fields(exc: E.ZZZError) -> tuple[str, str | None]:
     return code.strip().lower(), param if isinstance(param, str) and param else None
 
 
-def diagnose(exc: BaseException, body: Mapping[str, Any]) -> Adjustment | None:
-    """The adjustment that answers ``exc`` for this ``body``, or ``None`` when ``exc`` is not a
-    parameter rejection (or names nothing this body sent)."""
+def _rejection(exc: BaseException, body: Mapping[str, Any]) -> tuple[str | None, str, list[str]] | None:
+    """``(param, message, aliased names)`` when ``exc`` is a parameter rejection, else None."""
     from . import error_map  # here, not at import: the skins import this module, which must not load openai
     from . import errors as E
 
@@ -140,6 +187,16 @@ def diagnose(exc: BaseException, body: Mapping[str, Any]) -> Adjustment | None:
     aliased = [k for k in body if k in error_map.PARAMETER_WORDS and error_map.rejects_parameter(exc, k)]
     if code not in REJECTION_CODES and not _REJECTION_TEXT.search(text) and not aliased:
         return None
+    return param, text, aliased
+
+
+def diagnose(exc: BaseException, body: Mapping[str, Any]) -> Adjustment | None:
+    """The adjustment that answers ``exc`` for this ``body``, or ``None`` when ``exc`` is not a
+    parameter rejection (or names nothing this body sent)."""
+    found = _rejection(exc, body)
+    if found is None:
+        return None
+    param, text, aliased = found
     keys = {str(k).lower(): k for k in body}  # Gemini writes "Logprobs is not supported"
     candidates = [*aliased, param] if param else list(aliased)
     candidates += [keys[w.lower()] for w in _NAME.findall(text) if w.lower() in keys]
@@ -150,11 +207,25 @@ def diagnose(exc: BaseException, body: Mapping[str, Any]) -> Adjustment | None:
             continue
         if name in _RENAMES:
             return Adjustment(name, "rename", _RENAMES[name])
-        fmt = body.get("response_format")
-        if name == "response_format" and isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
-            return Adjustment(name, "json_mode")
+        if name == "response_format" and _schema_spec(body.get(name)) is not None:
+            return Adjustment(name, "function_call")  # and, if that fails too, JSON mode
         return Adjustment(name, "drop")
     return None
+
+
+def _refuses_function_calling(exc: BaseException, sent: Mapping[str, Any]) -> bool:
+    """Whether ``exc``, the answer to a body carrying the forced function, says no to it: a
+    parameter rejection naming ``tools``/``tool_choice`` or function calling, or an answer
+    without the call (:data:`~zzz_core.function_answers.NOT_CALLED`)."""
+    from .function_answers import NOT_CALLED  # here: it loads openai, which the skins' import of this must not
+
+    if getattr(exc, "code", None) == NOT_CALLED:
+        return True
+    found = _rejection(exc, sent)
+    if found is None:
+        return False
+    param, text, _ = found
+    return param in _FUNCTION_PARAMS or bool(_FUNCTION_TEXT.search(text))
 
 
 # -- what was learned, per (host, model), for the process ---------------------------------
@@ -175,14 +246,20 @@ def prepare(body: dict[str, Any], host: str) -> dict[str, Any]:
     return body
 
 
-def learn(exc: BaseException, sent: dict[str, Any], host: str) -> bool:
+def learn(exc: BaseException, sent: dict[str, Any], host: str, asked: Mapping[str, Any] | None = None) -> bool:
     """After a failure of the body ``sent`` to ``host``: if it was a parameter rejection
     that an adjustment fixes, remember the adjustment (and warn once) and return True,
-    so that the loop sends again; else False."""
+    so that the loop sends again; else False.
+
+    ``asked`` is the caller's body before :func:`prepare`: with it, a refusal of the forced
+    function that stands in for ``json_schema`` is told apart from one of the caller's tools.
+    """
+    model = str(sent.get("model") or "")
+    if asked is not None and forced_function(asked, sent) is not None and _refuses_function_calling(exc, sent):
+        return _fall_back_to_json_mode(exc, host, model)
     adjustment = diagnose(exc, sent)
     if adjustment is None or adjustment.apply(sent) == sent:
         return False
-    model = str(sent.get("model") or "")
     with _lock:
         known = _learned.get((host, model), ())
         if any(k.action == "rename" and k.to == adjustment.param for k in known):
@@ -190,13 +267,99 @@ def learn(exc: BaseException, sent: dict[str, Any], host: str) -> bool:
         if adjustment in known:
             return True  # another thread learned it meanwhile; prepare() applies it
         _learned[(host, model)] = (*known, adjustment)
-    log.warning(
-        "zzz: %s at %s rejected the parameter %r (%s); %s, for this model and host from now on. "
-        "Set disabled_params or profile_overrides to skip the failed first call.",
-        model, host, adjustment.param, (getattr(exc, "msg", None) or "")[:120],
-        adjustment.describe(),
-    )  # fmt: skip
+    _warn(model, host, f"rejected the parameter {adjustment.param!r}", exc, adjustment.describe(sent))
     return True
+
+
+def _fall_back_to_json_mode(exc: BaseException, host: str, model: str) -> bool:
+    """The forced function was refused too: JSON mode takes its place in what was learned."""
+    from .function_answers import NOT_CALLED  # here, not at import (see _refuses_function_calling)
+
+    json_mode = Adjustment("response_format", "json_mode")
+    with _lock:
+        known = _learned.get((host, model), ())
+        if json_mode in known:
+            return True  # another thread learned it meanwhile
+        replaced = tuple(json_mode if k.action == "function_call" else k for k in known)
+        _learned[(host, model)] = replaced if json_mode in replaced else (*known, json_mode)
+    if getattr(exc, "code", None) == NOT_CALLED:
+        what = "answered without the function call 'tool_choice' required"
+    else:
+        _, param = _error_fields(exc)  # type: ignore[arg-type]  # a GatewayStatusError (_rejection said so)
+        what = f"rejected the parameter {param if param in _FUNCTION_PARAMS else 'tools'!r}"
+    _warn(model, host, what, exc, json_mode.describe())
+    return True
+
+
+def _warn(model: str, host: str, what: str, exc: BaseException, instead: str) -> None:
+    log.warning(
+        "zzz: %s at %s %s (%s); %s, for this model and host from now on. "
+        "Set disabled_params or profile_overrides to skip the failed first call.",
+        model, host, what, (getattr(exc, "msg", None) or "")[:120], instead,
+    )  # fmt: skip
+
+
+def forced_function(asked: Any, sent: Any) -> str | None:
+    """The name of the function ``sent`` forces in place of ``asked``'s ``json_schema``, or None.
+
+    ``tools`` is never added to a body but by the ``function_call`` adjustment (and never
+    taken from one), so tools in ``sent`` that ``asked`` had not are that function.
+    """
+    if not isinstance(asked, Mapping) or not isinstance(sent, Mapping) or "tools" in asked or "tools" not in sent:
+        return None
+    choice = sent.get("tool_choice")
+    function = choice.get("function") if isinstance(choice, Mapping) else None
+    name = function.get("name") if isinstance(function, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Negotiated:
+    """One attempt of a call: the caller's body (``asked``), the body sent for it (``sent``,
+    the learned adjustments applied) and, when ``sent`` forces a function in place of a
+    ``json_schema`` response format, that function's name (``function``).
+
+    The transport's loop sends ``sent``, passes the answer through :meth:`answer` (or each
+    stream event through :meth:`sink`) and, on a failure, asks :meth:`learn` whether to
+    send again.
+    """
+
+    asked: Any
+    sent: Any
+    host: str
+    function: str | None = None
+
+    def answer(self, payload: Any, ctx: Any) -> Any:
+        """``payload`` as the caller asked for it: the forced function's arguments as the content.
+
+        Raises:
+            GatewayError: the answer did not call the function (code
+                :data:`~zzz_core.function_answers.NOT_CALLED`);
+                :meth:`learn` then falls back to JSON mode.
+        """
+        if self.function is None:
+            return payload
+        from .function_answers import content_from_call
+
+        return content_from_call(payload, self.function, ctx)
+
+    def sink(self, sink: Any, ctx: Any) -> Any:
+        """``sink``, or a sink feeding it the forced function's argument deltas as content deltas."""
+        if self.function is None:
+            return sink
+        from .function_answers import CallAsContent
+
+        return CallAsContent(sink, self.function, ctx)
+
+    def learn(self, exc: BaseException) -> bool:
+        """:func:`learn` for this attempt's failure."""
+        return isinstance(self.sent, dict) and learn(exc, self.sent, self.host, self.asked)
+
+
+def attempt(body: Any, host: str) -> Negotiated:
+    """What to send for ``body`` to ``host`` now (see :class:`Negotiated`)."""
+    sent = prepare(body, host) if isinstance(body, dict) else body
+    return Negotiated(body, sent, host, forced_function(body, sent))
 
 
 def forget() -> None:

@@ -200,9 +200,9 @@ class Transport:
         while True:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
-            sent = negotiation.prepare(body, host_of(host)) if isinstance(body, dict) else body
+            turn = negotiation.attempt(body, host_of(host))
             try:
-                response = self._send(method, _site_root(host) if at_root else host, path, sent, ctx, files)
+                response = self._send(method, _site_root(host) if at_root else host, path, turn.sent, ctx, files)
                 ctx.headers = response.headers  # an HTTP-200 error envelope carries the request id too
                 try:
                     data = response.read()
@@ -211,7 +211,7 @@ class Transport:
                 payload = (
                     _decode_content(response.status_code, data, ctx)
                     if raw
-                    else self._decode(response.status_code, data, ctx, require)
+                    else turn.answer(self._decode(response.status_code, data, ctx, require), ctx)
                 )
             except E.ZZZError as exc:
                 failure = exc
@@ -220,7 +220,7 @@ class Transport:
             if failure is None:
                 attempts.succeeded(host)
                 return Reply(payload, host_of(host), self._safe_headers(response.headers))
-            if self._renegotiated(failure, sent, host, attempts):
+            if self._renegotiated(failure, turn, host, attempts):
                 continue  # the same host, the parameter adjusted: an attempt, not a retry
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
@@ -248,9 +248,9 @@ class Transport:
         while True:
             ctx = self._ctx(host, path, method)
             failure: E.ZZZError | None = None
-            sent = negotiation.prepare(body, host_of(host)) if isinstance(body, dict) else body
+            turn = negotiation.attempt(body, host_of(host))
             try:
-                response = await self._asend(method, _site_root(host) if at_root else host, path, sent, ctx, files)
+                response = await self._asend(method, _site_root(host) if at_root else host, path, turn.sent, ctx, files)
                 ctx.headers = response.headers
                 try:
                     data = await response.aread()
@@ -259,7 +259,7 @@ class Transport:
                 payload = (
                     _decode_content(response.status_code, data, ctx)
                     if raw
-                    else self._decode(response.status_code, data, ctx, require)
+                    else turn.answer(self._decode(response.status_code, data, ctx, require), ctx)
                 )
             except E.ZZZError as exc:
                 failure = exc
@@ -268,7 +268,7 @@ class Transport:
             if failure is None:
                 attempts.succeeded(host)
                 return Reply(payload, host_of(host), self._safe_headers(response.headers))
-            if self._renegotiated(failure, sent, host, attempts):
+            if self._renegotiated(failure, turn, host, attempts):
                 continue  # the same host, the parameter adjusted: an attempt, not a retry
             # Decided (and raised, when giving up) outside the except clauses, so that the
             # error does not get the HTTP library's exception as __context__: that one holds
@@ -298,10 +298,10 @@ class Transport:
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, "POST")
-            sink = make_sink(ctx.host or "")
-            sent = negotiation.prepare(body, host_of(host))
+            turn = negotiation.attempt(body, host_of(host))
+            sink = turn.sink(make_sink(ctx.host or ""), ctx)
             try:
-                response = self._send("POST", host, path, sent, ctx)
+                response = self._send("POST", host, path, turn.sent, ctx)
                 self._answered(response, ctx, on_headers)
                 try:
                     if not _is_event_stream(response):
@@ -331,7 +331,7 @@ class Transport:
                 finally:
                     response.close()
             except E.ZZZError as exc:
-                if not sink.delivered and self._renegotiated(exc, sent, host, attempts):
+                if not sink.delivered and self._renegotiated(exc, turn, host, attempts):
                     continue
                 decision = self._after_stream_failure(exc, sink, attempts)
                 time.sleep(decision.delay)
@@ -352,10 +352,10 @@ class Transport:
         host = attempts.first()
         while True:
             ctx = self._ctx(host, path, "POST")
-            sink = make_sink(ctx.host or "")
-            sent = negotiation.prepare(body, host_of(host))
+            turn = negotiation.attempt(body, host_of(host))
+            sink = turn.sink(make_sink(ctx.host or ""), ctx)
             try:
-                response = await self._asend("POST", host, path, sent, ctx)
+                response = await self._asend("POST", host, path, turn.sent, ctx)
                 self._answered(response, ctx, on_headers)
                 try:
                     if not _is_event_stream(response):
@@ -389,7 +389,7 @@ class Transport:
                 finally:
                     await response.aclose()
             except E.ZZZError as exc:
-                if not sink.delivered and self._renegotiated(exc, sent, host, attempts):
+                if not sink.delivered and self._renegotiated(exc, turn, host, attempts):
                     continue
                 decision = self._after_stream_failure(exc, sink, attempts)
                 await _wait_to_resend(exc, decision.delay)
@@ -401,15 +401,15 @@ class Transport:
     # -- shared per-event logic (pure, used by both loops) -------------------
 
     @staticmethod
-    def _renegotiated(failure: E.ZZZError, sent: Any, host: str, attempts: Attempts) -> bool:
+    def _renegotiated(failure: E.ZZZError, turn: negotiation.Negotiated, host: str, attempts: Attempts) -> bool:
         """After a parameter rejection that an adjustment fixes: learn it and count the resend.
 
         :mod:`zzz_core.negotiation` decides whether it was one; the next pass of the loop
-        sends the adjusted body (``negotiation.prepare``) to the same host.
+        sends the adjusted body (``negotiation.attempt``) to the same host.  The attempt's
+        :meth:`~zzz_core.negotiation.Negotiated.answer` / ``sink`` hand a forced function
+        call (``json_schema``'s stand-in) back as content, or fail so that it is learned here.
         """
-        if not isinstance(sent, dict) or attempts.adjustments >= negotiation.MAX_ADJUSTMENTS:
-            return False
-        if not negotiation.learn(failure, sent, host_of(host)):
+        if attempts.adjustments >= negotiation.MAX_ADJUSTMENTS or not turn.learn(failure):
             return False
         attempts.resend(host)
         return True

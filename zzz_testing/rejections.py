@@ -28,6 +28,9 @@ rule                       rejects (upstream; message; param / code)
                            ``response_format`` of type json_schema); null / invalid_request_error
 ``encoding_format``        embeddings: "Unknown parameter: 'encoding_format'."; encoding_format /
                            unknown_parameter
+``tools``                  a model without function calling (OpenAI o1-preview's wording, not in
+                           wire-facts-2; unsure how each relay words it): "Unsupported parameter:
+                           'tools' is not supported with this model."; tools / unsupported_parameter
 =========================  ==========================================================================
 """
 
@@ -91,6 +94,10 @@ REJECTION_RULES: dict[str, tuple[Callable[[Body], bool], str, str | None, str | 
     "json_schema": (_json_schema, "This response_format type is unavailable now", None, "invalid_request_error"),
     "encoding_format": (
         _has("encoding_format"), "Unknown parameter: 'encoding_format'.", "encoding_format", "unknown_parameter",
+    ),
+    "tools": (
+        _has("tools"), "Unsupported parameter: 'tools' is not supported with this model.", "tools",
+        "unsupported_parameter",
     ),
 }  # fmt: skip
 

@@ -75,8 +75,9 @@ CORE_CASES = [
     ("parallel_tool_calls", {"tools": [TOOL], "parallel_tool_calls": True}, lambda b: "parallel_tool_calls" not in b),
     ("presence_penalty", {"presence_penalty": 0.5}, lambda b: "presence_penalty" not in b),
     ("logprobs", {"logprobs": True}, lambda b: "logprobs" not in b),
-    ("json_schema", {"response_format": SCHEMA_FORMAT}, lambda b: b["response_format"] == {"type": "json_object"}),
-]
+    ("json_schema", {"response_format": SCHEMA_FORMAT},
+     lambda b: "response_format" not in b and b["tool_choice"]["function"]["name"] == "Answer"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
@@ -171,6 +172,118 @@ def test_the_embeddings_base64_fallback_is_one_case(sim) -> None:
     assert len(sim.requests) == 1 and "encoding_format" not in sim.requests[0].body
 
 
+# -- structured output through json_schema: a forced function call, then JSON mode ------------
+# The rules a model has -> what each request of the first call asked for ("function": the forced
+# call standing in for json_schema); the next identical call sends only the last.
+STEPS = {
+    ("json_schema",): ["json_schema", "function"],
+    ("json_schema", "tools"): ["json_schema", "function", "json_object"],
+}
+FORECAST_ASK = [{"role": "user", "content": "Forecast for Paris for 3 days"}]
+
+
+def asked_for(body: dict[str, Any]) -> str:
+    fmt = body.get("response_format") or {}
+    if fmt.get("type"):
+        return str(fmt["type"])
+    return "function" if body.get("tool_choice") else "text"
+
+
+def _check_steps(sim: GatewaySimulator, rules: tuple[str, ...], first: list[Any], second: list[Any]) -> None:
+    assert [asked_for(r.body) for r in first] == STEPS[rules]
+    assert [asked_for(r.body) for r in second] == STEPS[rules][-1:]
+    spec, forced = first[0].body["response_format"]["json_schema"], first[1].body
+    assert forced["tools"] == [{"type": "function", "function": {"name": spec["name"], "parameters": spec["schema"]}}]
+    assert forced["tool_choice"] == {"type": "function", "function": {"name": spec["name"]}}
+
+
+def _check_answer(result: Any) -> None:
+    choice = result.choices[0]
+    assert isinstance(Forecast.model_validate_json(choice.content), Forecast)
+    assert not choice.tool_calls and choice.finish_reason == "stop"  # no tool call reaches the caller
+
+
+def _check_warnings(caplog: pytest.LogCaptureFixture, rules: tuple[str, ...]) -> None:
+    warned = [r.getMessage() for r in caplog.records if "rejected the parameter" in r.getMessage()]
+    # one warning per step learned, each naming the parameter refused
+    assert [("'response_format'" in w, "'tools'" in w) for w in warned] == [(True, False), (False, True)][: len(rules)]
+    assert KEY not in caplog.text
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+@pytest.mark.parametrize("rules", sorted(STEPS), ids="+".join)
+def test_json_schema_falls_back_to_a_function_call_then_json_mode(sim, rules, stream, caplog) -> None:
+    model = model_rejecting(sim, *rules)
+    gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
+    body = build_chat_request(model, FORECAST_ASK, response_format=SCHEMA_FORMAT, stream=stream)
+    chunks: list[Any] = []
+
+    def call() -> Any:
+        if not stream:
+            return gw.chat(body)
+        s = gw.chat_stream(body)
+        chunks[:] = list(s)
+        return s.result()
+
+    caplog.set_level(logging.WARNING, logger="zzz_core")
+    result, first, second = twice(sim, call)
+    _check_steps(sim, rules, first, second)
+    _check_answer(result)
+    _check_warnings(caplog, rules)
+    if stream:  # the JSON arrives as content deltas, as a json_schema stream's would
+        assert "".join(c.content for c in chunks) == result.choices[0].content
+        assert not any(c.tool_calls for c in chunks)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["ainvoke", "astream"])
+@pytest.mark.parametrize("rules", sorted(STEPS), ids="+".join)
+async def test_json_schema_fallbacks_async(sim, rules, stream) -> None:
+    model = model_rejecting(sim, *rules)
+    gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
+    body = build_chat_request(model, FORECAST_ASK, response_format=SCHEMA_FORMAT, stream=stream)
+
+    async def call() -> Any:
+        if not stream:
+            return await gw.achat(body)
+        s = gw.achat_stream(body)
+        async for _ in s:
+            pass
+        return s.result()
+
+    try:
+        sim.clear_requests()
+        result = await call()
+        first = chat_calls(sim)
+        sim.clear_requests()
+        await call()
+        _check_steps(sim, rules, first, chat_calls(sim))
+        _check_answer(result)
+    finally:
+        await gw.aclose()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_caller_tools_skip_the_function_call_step(sim, stream) -> None:
+    # The caller's tools are never replaced: a rejected json_schema goes straight to JSON mode.
+    model = model_rejecting(sim, "json_schema")
+    gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
+    body = build_chat_request(model, FORECAST_ASK, tools=[TOOL], response_format=SCHEMA_FORMAT, stream=stream)
+
+    def call() -> Any:
+        if not stream:
+            return gw.chat(body)
+        s = gw.chat_stream(body)
+        list(s)
+        return s.result()
+
+    result, first, second = twice(sim, call)
+    assert [asked_for(r.body) for r in first] == ["json_schema", "json_object"]
+    assert [asked_for(r.body) for r in second] == ["json_object"]
+    for sent in (first[1].body, second[0].body):
+        assert sent["tools"] == [TOOL] and "tool_choice" not in sent
+    assert isinstance(Forecast.model_validate_json(result.choices[0].content), Forecast)
+
+
 # -- LangChain ---------------------------------------------------------------------------
 class Forecast(BaseModel):
     city: str
@@ -202,6 +315,10 @@ LC_CASES = {
         {},
     ),
 }
+LC_STRUCTURED = {
+    "invoke": lambda llm: llm.with_structured_output(Forecast, method="json_schema").invoke("Paris for 3 days"),
+    "stream": lambda llm: list(llm.with_structured_output(Forecast, method="json_schema").stream("Paris for 3 days")),
+}
 
 
 @pytest.mark.parametrize("case", sorted(LC_CASES))
@@ -213,6 +330,18 @@ def test_langchain_negotiates(sim, case) -> None:
     if case.startswith("structured"):
         assert isinstance(result, Forecast)  # the parsed type is kept through the JSON-mode fallback
     assert len(first) == 2 and len(second) == 1
+
+
+@pytest.mark.parametrize("case", sorted(LC_STRUCTURED))
+@pytest.mark.parametrize("rules", sorted(STEPS), ids="+".join)
+def test_langchain_json_schema_falls_back(sim, rules, case) -> None:
+    llm = _lc(sim, model_rejecting(sim, *rules))
+    result, first, second = twice(sim, lambda: LC_STRUCTURED[case](llm))
+    _check_steps(sim, rules, first, second)
+    if case == "stream":  # parsed as the JSON grows, as with json_schema itself
+        assert len(result) >= 1 and all(isinstance(r, Forecast) for r in result)
+        result = result[-1]
+    assert isinstance(result, Forecast) and result.city and isinstance(result.days, int)
 
 
 # -- LlamaIndex --------------------------------------------------------------------------
@@ -269,6 +398,27 @@ def test_llamaindex_negotiates(sim, case) -> None:
     if case == "structured":
         assert isinstance(result, Forecast)
     assert len(first) == 2 and len(second) == 1
+
+
+_JSON_SCHEMA_PROFILE = {"profile_overrides": {"json_schema": True, "structured_output_method": "json_schema"}}
+
+
+def _li_stream_structured(llm: Any) -> Any:
+    from llama_index.core.prompts import PromptTemplate
+
+    return list(llm.stream_structured_predict(Forecast, PromptTemplate("Forecast for {city} for 3 days"), city="Paris"))
+
+
+@pytest.mark.parametrize("case", ["structured_predict", "stream_structured_predict"])
+@pytest.mark.parametrize("rules", sorted(STEPS), ids="+".join)
+def test_llamaindex_json_schema_falls_back(sim, rules, case) -> None:
+    llm = _li(sim, model_rejecting(sim, *rules), **_JSON_SCHEMA_PROFILE)
+    call = _li_structured if case == "structured_predict" else _li_stream_structured
+    result, first, second = twice(sim, lambda: call(llm))
+    _check_steps(sim, rules, first, second)
+    if isinstance(result, list):
+        result = result[-1]
+    assert isinstance(result, Forecast) and result.city and isinstance(result.days, int)
 
 
 # -- disabled_params on every class --------------------------------------------------------

@@ -42,7 +42,9 @@ import pytest
 from langchain_core.documents import Document as LCDocument
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.llms import ChatMessage
+from llama_index.core.prompts import PromptTemplate
 from llama_index.core.schema import NodeWithScore, TextNode
+from pydantic import BaseModel
 from reliability_kit import KEY, KEY_FRAGMENT, assert_no_secret, assert_typed
 
 from langchain_zzz import ZZZ as LCCompletions
@@ -809,6 +811,108 @@ async def test_negotiation_cell(
         assert sim.count(surface.path) - first == surface.requests
         warned = [r.getMessage() for r in caplog.records if "rejected the parameter" in r.getMessage()]
         assert any(repr(rule) in text for text in warned)
+        assert KEY not in caplog.text
+    finally:
+        sim.clear_rejections()
+        negotiation.forget()
+
+
+# ------------------------------- structured output: json_schema -> a forced function call -> JSON mode
+class Forecast(BaseModel):
+    city: str
+    days: int
+
+
+FORECAST = "Forecast for Paris for 3 days"
+FORECAST_PROMPT = PromptTemplate("Forecast for {city} for 3 days")
+JSON_SCHEMA_PROFILE = {"profile_overrides": {"json_schema": True, "structured_output_method": "json_schema"}}
+
+
+def _lc_structured(kw: dict[str, Any], _: Any) -> Any:
+    return ChatZZZ(model=CHAT_MODEL, **kw).with_structured_output(Forecast, method="json_schema")
+
+
+def _li_structured(kw: dict[str, Any], _: Any) -> LIChat:
+    return LIChat(model=CHAT_MODEL, **kw, **JSON_SCHEMA_PROFILE)
+
+
+async def _lc_structured_astream(m: Any, got: list[str]) -> Any:
+    return [part async for part in m.astream(FORECAST)][-1]
+
+
+async def _li_astream_structured(m: LIChat, got: list[str]) -> Any:
+    return [part async for part in await m.astream_structured_predict(Forecast, FORECAST_PROMPT, city="Paris")][-1]
+
+
+async def _li_astructured(m: LIChat, got: list[str]) -> Any:
+    return await m.astructured_predict(Forecast, FORECAST_PROMPT, city="Paris")
+
+
+async def _lc_structured_ainvoke(m: Any, got: list[str]) -> Any:
+    return await m.ainvoke(FORECAST)
+
+
+STRUCTURED_SURFACES = [
+    Surface("ChatZZZ.with_structured_output.invoke", "langchain", CHAT, CHAT_MODEL, _lc_structured,
+            lambda m, got: m.invoke(FORECAST)),
+    Surface("ChatZZZ.with_structured_output.stream", "langchain", CHAT, CHAT_MODEL, _lc_structured,
+            lambda m, got: list(m.stream(FORECAST))[-1], streaming=True),
+    Surface("ChatZZZ.with_structured_output.ainvoke", "langchain", CHAT, CHAT_MODEL, _lc_structured,
+            _lc_structured_ainvoke),
+    Surface("ChatZZZ.with_structured_output.astream", "langchain", CHAT, CHAT_MODEL, _lc_structured,
+            _lc_structured_astream, streaming=True),
+    Surface("li.ZZZ.structured_predict", "llamaindex", CHAT, CHAT_MODEL, _li_structured,
+            lambda m, got: m.structured_predict(Forecast, FORECAST_PROMPT, city="Paris")),
+    Surface("li.ZZZ.stream_structured_predict", "llamaindex", CHAT, CHAT_MODEL, _li_structured,
+            lambda m, got: list(m.stream_structured_predict(Forecast, FORECAST_PROMPT, city="Paris"))[-1],
+            streaming=True),
+    Surface("li.ZZZ.astructured_predict", "llamaindex", CHAT, CHAT_MODEL, _li_structured, _li_astructured),
+    Surface("li.ZZZ.astream_structured_predict", "llamaindex", CHAT, CHAT_MODEL, _li_structured,
+            _li_astream_structured, streaming=True),
+]  # fmt: skip
+STRUCTURED_SURFACES += [_over_httpx(s) for s in STRUCTURED_SURFACES if inspect.iscoroutinefunction(s.call)]
+#: the rules the model has -> the requests the first call sends (json_schema, the forced call, JSON mode)
+STRUCTURED_RULES = {("json_schema",): 2, ("json_schema", "tools"): 3}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(
+    "dialect,surface,rules",
+    [
+        pytest.param(dialect, surface, rules, id=f"negotiation:{'+'.join(rules)}:{dialect}-{surface.id}")
+        for dialect in ("zhizengzeng", "newapi")
+        for surface in STRUCTURED_SURFACES
+        for rules in STRUCTURED_RULES
+    ],
+)
+async def test_structured_negotiation_cell(
+    dialect: str,
+    surface: Surface,
+    rules: tuple[str, ...],
+    sims: dict[str, GatewaySimulator],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The model rejects ``json_schema`` (and function calling): the structured call still
+    returns the parsed type, after one forced function call (and JSON mode), and the next
+    identical call sends one request."""
+    from zzz_core import negotiation
+
+    sim = sims[dialect]
+    settings: dict[str, Any] = {"api_key": KEY, "base_url": sim.base_url, "mirrors": [], "max_retries": 0}
+    negotiation.forget()
+    sim.reject(surface.model, *rules)
+    caplog.set_level(logging.DEBUG)
+    try:
+        target = surface.make(settings, None)
+        before = sim.count(surface.path)
+        result = await _run(surface, target, [])
+        assert isinstance(result, Forecast) and result.city and isinstance(result.days, int)
+        first = sim.count(surface.path) - before
+        assert first == STRUCTURED_RULES[rules]
+        assert isinstance(await _run(surface, target, []), Forecast)
+        assert sim.count(surface.path) - before - first == 1
+        warned = [r.getMessage() for r in caplog.records if "rejected the parameter" in r.getMessage()]
+        assert len(warned) == len(rules) and "'response_format'" in warned[0]
         assert KEY not in caplog.text
     finally:
         sim.clear_rejections()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from zzz_core import error_map, negotiation
+from zzz_core import error_map, function_answers, negotiation
 from zzz_core import errors as E
 from zzz_core.error_map import ErrorContext
 from zzz_core.negotiation import Adjustment, diagnose, without_disabled
@@ -42,9 +42,9 @@ WIRE_FACTS = [  # §7 of wire-facts-2, and what is done
     (400, "Unknown parameter: 'stream_options'. (request id: a) (request id: b)", "stream_options",
      "unknown_parameter", Adjustment("stream_options", "drop")),
     (400, "This response_format type is unavailable now", None, "invalid_request_error",
-     Adjustment("response_format", "json_mode")),
+     Adjustment("response_format", "function_call")),
     (422, "Failed to deserialize: response_format.type `json_schema` is unavailable now", None, None,
-     Adjustment("response_format", "json_mode")),
+     Adjustment("response_format", "function_call")),
     (400, "deepseek-reasoner does not support the parameter `presence_penalty`", None, "invalid_request_error",
      Adjustment("presence_penalty", "drop")),
     (400, "invalid temperature: only 1 is allowed for this model", None, None, Adjustment("temperature", "drop")),
@@ -100,3 +100,144 @@ def test_without_disabled() -> None:
     assert without_disabled(BODY, {"temperature": [0.5]})["temperature"] == 0.7
     assert "temperature" not in without_disabled(BODY, {"temperature": [0.7]})
     assert without_disabled(BODY, {"model": None, "messages": None}) == BODY
+
+
+# -- json_schema's stand-in: one forced function call, then JSON mode ----------------------
+ASKED = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "response_format": BODY["response_format"]}
+FORCED = {"type": "function", "function": {"name": "A"}}
+
+
+def test_function_call_forces_one_function_with_the_schema() -> None:
+    out = Adjustment("response_format", "function_call").apply(ASKED)
+    assert "response_format" not in out and out["tool_choice"] == FORCED
+    assert out["tools"] == [{"type": "function", "function": {"name": "A", "parameters": {"type": "object"}}}]
+    assert negotiation.forced_function(ASKED, out) == "A"
+    assert negotiation.forced_function(out, out) is None  # tools the caller sent are never "forced"
+
+
+def test_function_call_with_the_callers_tools_is_json_mode() -> None:
+    tools = [{"type": "function", "function": {"name": "own", "parameters": {"type": "object"}}}]
+    out = Adjustment("response_format", "function_call").apply({**ASKED, "tools": tools})
+    assert out["tools"] == tools and "tool_choice" not in out
+    assert out["response_format"] == {"type": "json_object"} and out["messages"][0]["role"] == "system"
+
+
+def _learn_function_call(host: str) -> dict:
+    rejected = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+    assert negotiation.learn(rejected, ASKED, host, ASKED)
+    sent = negotiation.prepare(ASKED, host)
+    assert negotiation.forced_function(ASKED, sent) == "A"
+    return sent
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        (400, "Unsupported parameter: 'tools' is not supported with this model.", "tools", "unsupported_parameter"),
+        (400, "Unsupported value: 'tool_choice' named functions are not supported", "tool_choice", "unsupported_value"),
+        (400, "deepseek-reasoner does not support Function Calling", None, "invalid_request_error"),
+    ],
+)
+def test_a_refused_function_call_becomes_json_mode(refusal, caplog) -> None:
+    negotiation.forget()
+    try:
+        sent = _learn_function_call("h:1")
+        assert negotiation.learn(err(*refusal), sent, "h:1", ASKED)
+        assert negotiation.learned("h:1", "m") == (Adjustment("response_format", "json_mode"),)
+        again = negotiation.prepare(ASKED, "h:1")
+        assert again["response_format"] == {"type": "json_object"} and "tools" not in again
+        assert "JSON mode" in caplog.records[-1].getMessage()
+    finally:
+        negotiation.forget()
+
+
+def test_a_refusal_of_the_callers_own_tools_is_not_negotiated() -> None:
+    negotiation.forget()
+    try:
+        own = {**ASKED, "tools": [{"type": "function", "function": {"name": "own"}}], "response_format": None}
+        refused = err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
+                      "unsupported_parameter")  # fmt: skip
+        assert not negotiation.learn(refused, own, "h:1", own)
+        assert negotiation.learned("h:1", "m") == ()
+    finally:
+        negotiation.forget()
+
+
+def _answer(message: dict, finish: str = "tool_calls") -> dict:
+    return {"id": "c1", "model": "m", "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+
+
+CALL = {"id": "call_1", "type": "function", "function": {"name": "A", "arguments": '{"city": "Paris"}'}}
+
+
+def test_the_forced_call_is_handed_back_as_content() -> None:
+    turn = negotiation.Negotiated(ASKED, {}, "h:1", "A")
+    out = turn.answer(_answer({"role": "assistant", "content": "Sure:", "tool_calls": [CALL]}), CTX)
+    assert out["choices"][0]["message"] == {"role": "assistant", "content": '{"city": "Paris"}'}
+    assert out["choices"][0]["finish_reason"] == "stop"
+    as_object = {**CALL, "function": {"name": "A", "arguments": {"city": "天津"}}}  # some relays send an object
+    out = turn.answer(_answer({"role": "assistant", "tool_calls": [as_object]}), CTX)
+    assert json.loads(out["choices"][0]["message"]["content"]) == {"city": "天津"}
+
+
+def test_an_answer_without_the_call_is_learned_as_json_mode() -> None:
+    negotiation.forget()
+    try:
+        sent = _learn_function_call("h:1")
+        turn = negotiation.attempt(ASKED, "h:1")
+        assert turn.function == "A" and turn.sent == sent
+        with pytest.raises(E.GatewayError) as info:
+            turn.answer(_answer({"role": "assistant", "content": "Paris"}, "stop"), CTX)
+        assert info.value.code == function_answers.NOT_CALLED and not info.value.retryable
+        assert turn.learn(info.value)
+        assert negotiation.attempt(ASKED, "h:1").sent["response_format"] == {"type": "json_object"}
+    finally:
+        negotiation.forget()
+
+
+def _events(*deltas: dict, finish: str | None = "tool_calls") -> list[dict]:
+    out = [{"id": "c1", "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    out[-1]["choices"][0]["finish_reason"] = finish
+    return out
+
+
+def test_streamed_argument_fragments_become_content_fragments() -> None:
+    from zzz_core.decode import ChatStreamAssembler
+
+    inner = ChatStreamAssembler()
+    sink = negotiation.Negotiated(ASKED, {}, "h:1", "A").sink(inner, CTX)
+    events = _events(
+        {"role": "assistant", "content": ""},
+        {"tool_calls": [{"index": 0, "id": "call_1", "function": {"name": "A", "arguments": ""}}]},
+        {"tool_calls": [{"index": 0, "function": {"arguments": '{"city": '}}]},
+        {"tool_calls": [{"index": 0, "function": {"arguments": '"Paris"}'}}]},
+    )
+    chunks = [c for e in events for c in sink.feed(e)] + sink.finish()
+    assert "".join(c.content for c in chunks) == '{"city": "Paris"}' and not any(c.tool_calls for c in chunks)
+    result = inner.result()
+    assert result.choices[0].content == '{"city": "Paris"}' and result.choices[0].finish_reason == "stop"
+    assert not result.choices[0].tool_calls
+
+
+def test_a_stream_without_the_call_fails_before_anything_is_delivered() -> None:
+    from zzz_core.decode import ChatStreamAssembler
+
+    sink = negotiation.Negotiated(ASKED, {}, "h:1", "A").sink(ChatStreamAssembler(), CTX)
+    for event in _events({"role": "assistant", "content": "Paris"}, {"content": " is nice"}, finish="stop"):
+        assert all(not c.content for c in sink.feed(event))  # text beside the call is held back
+    assert not sink.delivered
+    with pytest.raises(E.GatewayError) as info:
+        sink.finish()
+    assert info.value.code == function_answers.NOT_CALLED
+
+
+def test_a_stream_that_delivered_reasoning_gets_the_text_instead() -> None:
+    from zzz_core.decode import ChatStreamAssembler
+
+    inner = ChatStreamAssembler()
+    sink = negotiation.Negotiated(ASKED, {}, "h:1", "A").sink(inner, CTX)
+    for event in _events({"reasoning_content": "thinking"}, {"content": '{"city": "Paris"}'}, finish="stop"):
+        sink.feed(event)
+    assert sink.delivered  # the reasoning reached the caller: no second request can be sent
+    assert "".join(c.content for c in sink.finish()) == '{"city": "Paris"}'
+    assert inner.result().choices[0].content == '{"city": "Paris"}'
