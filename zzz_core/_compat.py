@@ -19,7 +19,9 @@ if OPENAI_MAJOR >= 3:
 
     HTTP_PACKAGE = "httpx2"
 else:  # pragma: no cover - exercised by the openai 2.x CI job
-    import httpx as http  # type: ignore[no-redef]  # one name, bound by whichever branch runs
+    # One name, bound by whichever branch runs (unused-ignore: without httpx2 installed the
+    # first branch's name is unresolved, so there is nothing to redefine).
+    import httpx as http  # type: ignore[no-redef,unused-ignore]
 
     HTTP_PACKAGE = "httpx"
 
