@@ -51,6 +51,7 @@ CODE_TABLE: dict[str, type[E.ZZZError]] = {
     "invalid_request_error": E.InvalidRequestError,
     "invalid_request": E.InvalidRequestError,
     "invalid_parameter": E.InvalidRequestError,
+    "invalid_value": E.InvalidRequestError,  # OpenAI: "max_tokens is too large: …" (param max_tokens)
     # OpenAI's (and new-api's) "this parameter": negotiated first, see zzz_core.negotiation
     "unsupported_parameter": E.InvalidRequestError,
     "unsupported_value": E.InvalidRequestError,

@@ -31,6 +31,10 @@ rule                       rejects (upstream; message; param / code)
 ``tools``                  a model without function calling (OpenAI o1-preview's wording, not in
                            wire-facts-2; unsure how each relay words it): "Unsupported parameter:
                            'tools' is not supported with this model."; tools / unsupported_parameter
+``max_tokens_too_large``   OpenAI: "max_tokens is too large: N. This model supports at most 16384
+                           completion tokens, whereas you provided N."; max_tokens / invalid_value
+                           (only above 16384; a value the model cannot give, not a parameter it
+                           refuses, so nothing is negotiated)
 =========================  ==========================================================================
 """
 
@@ -52,6 +56,14 @@ def _has(name: str) -> Callable[[Body], bool]:
 
 def _not_one(body: Body) -> bool:
     return "temperature" in body and body["temperature"] != 1
+
+
+_MAX_OUTPUT = 16384
+
+
+def _asked_tokens(body: Body) -> int:
+    value = body.get("max_tokens", body.get("max_completion_tokens"))
+    return value if isinstance(value, int) else 0
 
 
 def _json_schema(body: Body) -> bool:
@@ -99,6 +111,12 @@ REJECTION_RULES: dict[str, tuple[Callable[[Body], bool], str, str | None, str | 
         _has("tools"), "Unsupported parameter: 'tools' is not supported with this model.", "tools",
         "unsupported_parameter",
     ),
+    "max_tokens_too_large": (
+        lambda body: _asked_tokens(body) > _MAX_OUTPUT,
+        "max_tokens is too large: {max_tokens}. This model supports at most " + str(_MAX_OUTPUT)
+        + " completion tokens, whereas you provided {max_tokens}.",
+        "max_tokens", "invalid_value",
+    ),
 }  # fmt: skip
 
 
@@ -109,7 +127,7 @@ def rejection(rules: list[str], body: Any, dialect: str) -> tuple[int, Body] | N
     for name in rules:
         triggered, message, param, code = REJECTION_RULES[name]
         if triggered(body):
-            text = message.format(temperature=body.get("temperature"))
+            text = message.format(temperature=body.get("temperature"), max_tokens=_asked_tokens(body))
             if dialect == "newapi":  # new-api relays the upstream's error with its own suffix
                 text += f" (request id: {REQUEST_ID})"
             return 400, {"error": {"message": text, "type": "invalid_request_error", "param": param, "code": code}}
