@@ -8,41 +8,40 @@ client is built with ``max_retries=0``: this module's loop, driven by
 :class:`zzz_core.retry.Attempts`, is the only one.
 
 Every failure, whatever shape it arrives in, goes through
-:mod:`zzz_core.error_map` before the loop looks at it.
+:mod:`zzz_core.error_map` before the loop looks at it.  What a raw answer's body means is
+:mod:`zzz_core.response_bodies`' job, what one stream read's events mean
+:mod:`zzz_core.stream_events`', what to send for a body :mod:`zzz_core.negotiation`'s:
+this module holds only the loops, the sending and the hooks around a resend.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import openai
 
-from . import _compat, error_map, negotiation
+from . import _compat, error_map, negotiation, response_bodies, stream_events
 from . import errors as E
 from .clients import ClientPool
 from .config import ZZZConfig
 from .error_map import ErrorContext
 from .headers import request_id_of, safe_headers
+from .response_bodies import RAW_STREAM, site_root, timed_out
 from .retry import Attempts, HostHealth, rate_limit_patience
 from .sse import SSEDecoder
+from .stream_events import StreamSink
 from .urls import host_of
 
-if TYPE_CHECKING:
-    from openai._types import RequestOptions
-
-__all__ = ["StreamSink", "Transport"]
+__all__ = ["Reply", "StreamSink", "Transport", "retry_gate", "retry_observer"]
 
 
 log = logging.getLogger("zzz_core")
-
-_RAW_STREAM = {"X-Stainless-Raw-Response": "stream"}
 
 retry_observer: ContextVar[Callable[[E.ZZZError, float], None] | None] = ContextVar("zzz_retry_observer", default=None)
 """Called as ``observer(failure, delay)`` each time the loop decides to send a request again
@@ -73,32 +72,6 @@ class Reply:
     def request_id(self) -> str | None:
         """The gateway's request id (``X-Oneapi-Request-Id`` / ``X-Request-Id``)."""
         return request_id_of(self.headers)
-
-
-class StreamSink(Protocol):
-    """What a stream's decoder must offer the loop (the chat/completion assemblers do)."""
-
-    @property
-    def delivered(self) -> bool:
-        """True once any content was produced: a failure after that is never retried."""
-        ...
-
-    @property
-    def saw_finish_reason(self) -> bool:
-        """True once a finish reason arrived: a stream ending without ``[DONE]`` is then complete."""
-        ...
-
-    def feed(self, payload: dict[str, Any]) -> list[Any]:
-        """The chunks of one decoded event."""
-        ...
-
-    def finish(self) -> list[Any]:
-        """The chunks still held at the end of the stream."""
-        ...
-
-    def content_so_far(self, index: int = 0) -> str:
-        """The text delivered so far (kept on the error when the stream breaks)."""
-        ...
 
 
 class Transport:
@@ -202,21 +175,21 @@ class Transport:
             failure: E.ZZZError | None = None
             turn = negotiation.attempt(body, host_of(host))
             try:
-                response = self._send(method, _site_root(host) if at_root else host, path, turn.sent, ctx, files)
+                response = self._send(method, site_root(host) if at_root else host, path, turn.sent, ctx, files)
                 ctx.headers = response.headers  # an HTTP-200 error envelope carries the request id too
                 try:
                     data = response.read()
                 finally:
                     response.close()
                 payload = (
-                    _decode_content(response.status_code, data, ctx)
+                    response_bodies.decode_content(response.status_code, data, ctx)
                     if raw
                     else turn.answer(self._decode(response.status_code, data, ctx, require), ctx)
                 )
             except E.ZZZError as exc:
                 failure = exc
             except _compat.TransportError as exc:  # body read failed mid-way
-                failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
+                failure = error_map.from_transport(exc, ctx, timed_out=timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
                 return Reply(payload, host_of(host), self._safe_headers(response.headers))
@@ -250,21 +223,21 @@ class Transport:
             failure: E.ZZZError | None = None
             turn = negotiation.attempt(body, host_of(host))
             try:
-                response = await self._asend(method, _site_root(host) if at_root else host, path, turn.sent, ctx, files)
+                response = await self._asend(method, site_root(host) if at_root else host, path, turn.sent, ctx, files)
                 ctx.headers = response.headers
                 try:
                     data = await response.aread()
                 finally:
                     await response.aclose()
                 payload = (
-                    _decode_content(response.status_code, data, ctx)
+                    response_bodies.decode_content(response.status_code, data, ctx)
                     if raw
                     else turn.answer(self._decode(response.status_code, data, ctx, require), ctx)
                 )
             except E.ZZZError as exc:
                 failure = exc
             except _compat.TransportError as exc:  # body read failed mid-way
-                failure = error_map.from_transport(exc, ctx, timed_out=_timed_out(exc))
+                failure = error_map.from_transport(exc, ctx, timed_out=timed_out(exc))
             if failure is None:
                 attempts.succeeded(host)
                 return Reply(payload, host_of(host), self._safe_headers(response.headers))
@@ -304,8 +277,8 @@ class Transport:
                 response = self._send("POST", host, path, turn.sent, ctx)
                 self._answered(response, ctx, on_headers)
                 try:
-                    if not _is_event_stream(response):
-                        yield from self._json_as_stream(response.status_code, response.read(), ctx, sink)
+                    if not stream_events.is_event_stream(response):
+                        yield from stream_events.json_as_stream(response.status_code, response.read(), ctx, sink)
                     else:
                         decoder = SSEDecoder()
                         done = False
@@ -324,10 +297,10 @@ class Transport:
                                 if failure is not None:
                                     raise failure
                         except _compat.TransportError as exc:
-                            broken = self._broken(exc, sink, ctx)
+                            broken = stream_events.broken(exc, sink, ctx)
                         if broken is not None:
                             raise broken  # outside the except clause: no __context__ holding the request
-                        yield from self._end(sink, ctx, done)
+                        yield from stream_events.end(sink, ctx, done)
                 finally:
                     response.close()
             except E.ZZZError as exc:
@@ -358,8 +331,10 @@ class Transport:
                 response = await self._asend("POST", host, path, turn.sent, ctx)
                 self._answered(response, ctx, on_headers)
                 try:
-                    if not _is_event_stream(response):
-                        for chunk in self._json_as_stream(response.status_code, await response.aread(), ctx, sink):
+                    if not stream_events.is_event_stream(response):
+                        for chunk in stream_events.json_as_stream(
+                            response.status_code, await response.aread(), ctx, sink
+                        ):
                             yield chunk
                     else:
                         decoder = SSEDecoder()
@@ -381,10 +356,10 @@ class Transport:
                                 if failure is not None:
                                     raise failure
                         except _compat.TransportError as exc:
-                            broken = self._broken(exc, sink, ctx)
+                            broken = stream_events.broken(exc, sink, ctx)
                         if broken is not None:
                             raise broken  # outside the except clause: no __context__ holding the request
-                        for chunk in self._end(sink, ctx, done):
+                        for chunk in stream_events.end(sink, ctx, done):
                             yield chunk
                 finally:
                     await response.aclose()
@@ -423,51 +398,10 @@ class Transport:
         if on_headers is not None:
             on_headers(self._safe_headers(response.headers))
 
-    @staticmethod
-    def _feed_read(events: list[Any], sink: StreamSink, ctx: ErrorContext) -> tuple[list[Any], bool, E.ZZZError | None]:
-        """:meth:`_feed`, with the error returned beside the chunks decoded before it.
-
-        One network read can carry content and then an error event (aiohttp reads
-        whatever is buffered); the caller hands that content over before raising, so
-        ``partial_content`` and what the user received agree.
-        """
-        out: list[Any] = []
-        try:
-            _, done = Transport._feed(events, sink, ctx, out)
-        except E.ZZZError as exc:
-            return out, True, exc
-        return out, done, None
-
-    @staticmethod
-    def _feed(
-        events: list[Any], sink: StreamSink, ctx: ErrorContext, out: list[Any] | None = None
-    ) -> tuple[list[Any], bool]:
-        """Turn the SSE events of one network read into chunks (appended to ``out``);
-        True once ``[DONE]`` arrives.
-
-        Raises the normalized error for an ``event: error`` or an error frame.
-        """
-        if out is None:
-            out = []
-        for event in events:
-            data = event.data
-            if data == "[DONE]":
-                return out, True
-            if event.event == "error":
-                raise error_map.from_payload(_loads_or_text(data), 200, ctx)
-            try:
-                payload = json.loads(data)
-            except ValueError:
-                # Some relays send pings as bare data lines; they carry no content.
-                log.debug("skipping a non-JSON SSE data line from %s: %.80r", ctx.host, data)
-                continue
-            if type(payload) is not dict or error_map.is_error_payload(payload):
-                raise error_map.from_payload(payload, 200, ctx)
-            try:
-                out.extend(sink.feed(payload))
-            except error_map.DECODE_ERRORS as exc:
-                raise error_map.malformed(payload, 200, ctx, exc) from None
-        return out, False
+    # The per-event logic lives in zzz_core.stream_events; under these names the loops read
+    # as before and benchmarks/cases/stages.py measures the same steps.
+    _feed_read = staticmethod(stream_events.feed_read)
+    _feed = staticmethod(stream_events.feed)
 
     def _after_stream_failure(self, exc: E.ZZZError, sink: StreamSink, attempts: Attempts) -> Any:
         if sink.delivered:
@@ -478,49 +412,21 @@ class Transport:
         self._log_retry(exc, decision.host, decision.delay, attempts)
         return decision
 
-    def _end(self, sink: StreamSink, ctx: ErrorContext, done: bool) -> list[Any]:
-        try:
-            tail = sink.finish()
-        except error_map.DECODE_ERRORS as exc:
-            raise error_map.malformed(None, 200, ctx, exc) from None
-        if not done and not sink.saw_finish_reason:
-            raise error_map.interrupted(
-                ctx, delivered=sink.delivered, partial=sink.content_so_far(), reason="no [DONE] and no finish reason"
-            )
-        return tail
-
-    def _broken(self, exc: BaseException, sink: StreamSink, ctx: ErrorContext) -> E.ZZZError:
-        if _timed_out(exc) and not sink.delivered:
-            return error_map.from_transport(exc, ctx, timed_out=True)
-        return error_map.interrupted(
-            ctx,
-            delivered=sink.delivered,
-            partial=sink.content_so_far(),
-            reason=f"connection broke: {type(exc).__name__}",
-        )
-
-    def _json_as_stream(self, status: int, raw: bytes, ctx: ErrorContext, sink: StreamSink) -> list[Any]:
-        # A JSON body although stream=true was asked: an error, or a gateway that
-        # ignored ``stream``; the latter is replayed as one chunk per choice.
-        payload = self._decode(status, raw, ctx, "choices")
-        try:
-            return sink.feed(_as_delta_payload(payload)) + sink.finish()
-        except error_map.DECODE_ERRORS as exc:
-            raise error_map.malformed(payload, status, ctx, exc) from None
-
     # -- sending -------------------------------------------------------------
 
     def _send(self, method: str, host: str, path: str, body: Any, ctx: ErrorContext, files: Any = None) -> Any:
         try:
             if method == "GET":
-                return self.sync_client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
+                return self.sync_client.get(host + path, cast_to=_compat.Response, options={"headers": RAW_STREAM})
             return self.sync_client.post(
-                host + path, cast_to=_compat.Response, body=body, files=files, options=_options(files)
+                host + path, cast_to=_compat.Response, body=body, files=files, options=response_bodies.options(files)
             )
         except openai.APIStatusError as exc:
-            err = self._status_error(exc, ctx)
+            err = response_bodies.status_error(exc, ctx)
         except openai.APIConnectionError as exc:  # APITimeoutError included
-            err = error_map.from_transport(_shown(exc), ctx, timed_out=_sdk_timed_out(exc))
+            err = error_map.from_transport(
+                response_bodies.shown(exc), ctx, timed_out=response_bodies.sdk_timed_out(exc)
+            )
         # Raised outside the except clauses: ``raise … from None`` would still keep the
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
@@ -529,45 +435,24 @@ class Transport:
         client = self.async_client
         try:
             if method == "GET":
-                return await client.get(host + path, cast_to=_compat.Response, options={"headers": _RAW_STREAM})
+                return await client.get(host + path, cast_to=_compat.Response, options={"headers": RAW_STREAM})
             return await client.post(
-                host + path, cast_to=_compat.Response, body=body, files=files, options=_options(files)
+                host + path, cast_to=_compat.Response, body=body, files=files, options=response_bodies.options(files)
             )
         except openai.APIStatusError as exc:
-            err = self._status_error(exc, ctx)
+            err = response_bodies.status_error(exc, ctx)
         except openai.APIConnectionError as exc:  # APITimeoutError included
-            err = error_map.from_transport(_shown(exc), ctx, timed_out=_sdk_timed_out(exc))
+            err = error_map.from_transport(
+                response_bodies.shown(exc), ctx, timed_out=response_bodies.sdk_timed_out(exc)
+            )
         # Raised outside the except clauses: ``raise … from None`` would still keep the
         # openai exception as __context__, and its request carries the Authorization header.
         raise err
 
-    def _status_error(self, exc: openai.APIStatusError, ctx: ErrorContext) -> E.ZZZError:
-        ctx.headers = exc.response.headers
-        try:
-            raw = exc.response.content
-        except Exception:  # noqa: BLE001 - a body that cannot be read is reported as empty
-            raw = b""
-        return error_map.from_body(exc.status_code, raw, ctx)
-
-    def _decode(self, status: int, raw: bytes, ctx: ErrorContext, require: str | None) -> Any:
-        try:
-            payload = json.loads(raw) if raw else None
-        except ValueError:
-            payload = None
-        if payload is None:
-            raise error_map.from_body(status, raw, ctx)
-        if error_map.is_error_payload(payload) if isinstance(payload, dict) else not isinstance(payload, list):
-            raise error_map.from_payload(payload, status, ctx)
-        if require is not None and (not isinstance(payload, dict) or not isinstance(payload.get(require), list)):
-            got = sorted(payload)[:8] if isinstance(payload, dict) else type(payload).__name__
-            raise error_map.classify(
-                status=status,
-                code=payload.get("code") if isinstance(payload, dict) else None,
-                message=f"the gateway answered without {require!r} (got keys: {got})",
-                body=payload,
-                ctx=ctx,
-            )
-        return payload
+    @staticmethod
+    def _decode(status: int, raw: bytes, ctx: ErrorContext, require: str | None) -> Any:
+        # zzz_core.response_bodies decodes; this name stays for the loops and the benchmark stages.
+        return response_bodies.decode(status, raw, ctx, require)
 
     def _ctx(self, host: str, path: str, method: str) -> ErrorContext:
         return ErrorContext(
@@ -610,89 +495,3 @@ async def _wait_to_resend(failure: E.ZZZError, delay: float) -> None:
         await asyncio.sleep(delay)
     else:
         await gate(failure, delay)
-
-
-_MULTIPART = {**_RAW_STREAM, "Content-Type": "multipart/form-data"}
-
-
-def _options(files: Any) -> RequestOptions:
-    # With this Content-Type the openai client sends ``body`` as form fields beside the
-    # files (as its own ``files.create`` does); the HTTP library adds the boundary.
-    return {"headers": _MULTIPART if files is not None else _RAW_STREAM}
-
-
-def _decode_content(status: int, raw: bytes, ctx: ErrorContext) -> bytes:
-    """A file's content as sent, unless the whole answer is one JSON error object."""
-    head = raw.lstrip()[:1]
-    if head == b"{" and raw.strip().count(b"\n") == 0:  # one line: maybe an error, maybe a one-line file
-        try:
-            payload = json.loads(raw)
-        except ValueError:
-            return raw
-        if isinstance(payload, dict) and "custom_id" not in payload and error_map.is_error_payload(payload):
-            raise error_map.from_payload(payload, status, ctx)
-    return raw
-
-
-def _is_event_stream(response: Any) -> bool:
-    return "text/event-stream" in response.headers.get("content-type", "")
-
-
-def _as_delta_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    choices = []
-    for choice in payload.get("choices") or []:
-        c = dict(choice)
-        if "message" in c:
-            c["delta"] = c.pop("message")
-        choices.append(c)
-    out = dict(payload)
-    out["choices"] = choices
-    return out
-
-
-def _loads_or_text(data: str) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return data
-
-
-def _timed_out(exc: BaseException) -> bool:
-    """Whether an HTTP-level failure is a timeout rather than a refused or broken connection.
-
-    openai's aiohttp transport maps every ``aiohttp.ClientConnectionError`` (a refused
-    connection, a server that hung up) to ``ConnectTimeout``; the aiohttp exception it
-    keeps as ``__cause__`` says what really happened.
-    """
-    if not isinstance(exc, _compat.TimeoutException):
-        return False
-    cause = exc.__cause__
-    if cause is not None and type(cause).__module__.startswith("aiohttp"):
-        return isinstance(cause, (TimeoutError, asyncio.TimeoutError))
-    return True
-
-
-def _sdk_timed_out(exc: openai.APIConnectionError) -> bool:
-    cause = exc.__cause__
-    if cause is None:
-        return isinstance(exc, openai.APITimeoutError)
-    return _timed_out(cause)
-
-
-def _shown(exc: openai.APIConnectionError) -> BaseException:
-    """The failure to name in the message: the HTTP library's, or aiohttp's own where
-    the HTTP library mislabelled it as a timeout."""
-    root = _root(exc)
-    if isinstance(root, _compat.TimeoutException) and not _timed_out(root) and root.__cause__ is not None:
-        return root.__cause__
-    return root
-
-
-def _root(exc: BaseException) -> BaseException:
-    return exc.__cause__ or exc
-
-
-def _site_root(base_url: str) -> str:
-    """``https://h/v1`` -> ``https://h``; a base URL without a version segment is its own root."""
-    head, _, last = base_url.rstrip("/").rpartition("/")
-    return head if last[:1] == "v" and last[1:2].isdigit() and "://" in head else base_url

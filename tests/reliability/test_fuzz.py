@@ -4,7 +4,7 @@
   chunks (anywhere, even inside a UTF-8 character), with keep-alive comments, blank lines,
   unknown fields, ``id:``/``retry:`` lines, non-JSON pings and a BOM mixed in, fed to the
   per-event code the transport runs (``Transport._feed`` -> ``ChatStreamAssembler``, and
-  ``Transport._end``) -> exactly the chunks of the clean stream; and through a whole
+  ``stream_events.end``) -> exactly the chunks of the clean stream; and through a whole
   ``Gateway.chat_stream`` over an in-memory HTTP transport.
 * The same streams with arbitrary garbage (random lines, random bytes, arbitrary JSON
   events) -> the chunks, or a typed ``ZZZError``; never any other exception.
@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from reliability_kit import KEY
 
-from zzz_core import Gateway, ZZZConfig, _compat, error_map
+from zzz_core import Gateway, ZZZConfig, _compat, error_map, stream_events
 from zzz_core import errors as E
 from zzz_core.decode import ChatStreamAssembler
 from zzz_core.error_map import ErrorContext
@@ -170,7 +170,7 @@ def run_events(chunks: list[bytes]) -> tuple[list[Any], Any]:
     if not done:
         got, done = Transport._feed(decoder.flush(), sink, CTX)
         out += got
-    out += Transport._end(None, sink, CTX, done)  # type: ignore[arg-type]  # self is unused
+    out += stream_events.end(sink, CTX, done)
     return out, sink.result()
 
 

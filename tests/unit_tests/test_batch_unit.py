@@ -15,8 +15,8 @@ from zzz_core import error_map
 from zzz_core import errors as E
 from zzz_core.bulk.batch import BatchJob, merge_results, poll_delays, prepare_input
 from zzz_core.error_map import ErrorContext
+from zzz_core.response_bodies import decode_content
 from zzz_core.retry import Attempts, HostHealth
-from zzz_core.transport import _decode_content
 from zzz_testing import Fault
 from zzz_testing.handlers import SimConfig, SimRequest, handle
 
@@ -127,10 +127,10 @@ def test_a_request_that_must_not_repeat_is_retried_only_after_a_rate_limit() -> 
 # ------------------------------------------------------------------ file content
 def test_file_content_is_returned_as_sent_unless_it_is_one_error_object() -> None:
     one_line_file = jsonl({**ok_line("a"), "error": {"code": "x", "message": "y"}})
-    assert _decode_content(200, one_line_file, CTX) == one_line_file  # a result line, not an error
+    assert decode_content(200, one_line_file, CTX) == one_line_file  # a result line, not an error
     with pytest.raises(E.InsufficientBalanceError):
-        _decode_content(200, json.dumps({"code": 1001, "msg": "余额不足"}).encode(), CTX)
-    assert _decode_content(200, b"", CTX) == b""
+        decode_content(200, json.dumps({"code": 1001, "msg": "余额不足"}).encode(), CTX)
+    assert decode_content(200, b"", CTX) == b""
 
 
 # ----------------------------------------------------------------- typed job errors

@@ -198,7 +198,7 @@ def test_aiohttp_connection_errors_are_not_timeouts():
     the aiohttp exception underneath decides."""
     aiohttp = pytest.importorskip("aiohttp")
     from zzz_core import _compat
-    from zzz_core.transport import _timed_out
+    from zzz_core.response_bodies import timed_out as _timed_out
 
     def mapped(cause: BaseException | None) -> BaseException:
         exc = _compat.http.ConnectTimeout("mapped")
