@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar, Protocol
 
 from . import error_map
-from .decode import ChatStreamAssembler, CompletionStreamAssembler
+from .assemblers import ChatStreamAssembler, CompletionStreamAssembler
 from .error_map import ErrorContext
 from .headers import request_id_of
 from .transport import StreamSink, Transport

@@ -244,7 +244,7 @@ MALFORMED_FRAMES = [
 """JSON objects that are not error frames but break the chat stream assembler."""
 
 DECODE_BUG = (
-    "BUG: zzz_core/decode.py ChatStreamAssembler.feed (and CompletionStreamAssembler.feed, _StreamBase._header) "
+    "BUG: zzz_core/assemblers.py ChatStreamAssembler.feed (and CompletionStreamAssembler.feed, _StreamBase._header) "
     "assume the chunk schema: a frame whose choices is not a list of objects, whose delta is not an object, whose "
     "tool_calls is not a list or whose refusal is not a string raises AttributeError/TypeError out of the stream "
     "instead of being skipped (as parse_chat_response and ToolCallAccumulator skip malformed entries) or "
