@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -45,13 +46,17 @@ def options(files: Any) -> RequestOptions:
     return {"headers": _MULTIPART if files is not None else RAW_STREAM}
 
 
-def decode(status: int, raw: bytes, ctx: ErrorContext, require: str | None) -> Any:
+def decode(
+    status: int, raw: bytes, ctx: ErrorContext, require: str | None, loads: Callable[[bytes], Any] | None = None
+) -> Any:
     """The JSON payload of a success, or raise the normalized error the body carries.
 
     ``require`` names a key a success must carry as a list (``"choices"``, ``"data"``).
+    ``loads`` parses instead of ``json.loads`` (the bulk runner's, which keeps vectors as
+    text: ``zzz_core.bulk.vectors``); it must raise ``ValueError`` where ``json.loads`` would.
     """
     try:
-        payload = json.loads(raw) if raw else None
+        payload = (loads or json.loads)(raw) if raw else None
     except ValueError:
         payload = None
     if payload is None:

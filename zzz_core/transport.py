@@ -155,6 +155,7 @@ class Transport:
         files: Any = None,
         repeatable: bool = True,
         raw: bool = False,
+        loads: Callable[[bytes], Any] | None = None,
     ) -> Reply:
         """Send and decode one JSON request, with retries and failover.
 
@@ -166,7 +167,8 @@ class Transport:
         (openai's ``RequestFiles`` form).  ``repeatable=False`` marks a request that
         must not reach the gateway twice (see :class:`~zzz_core.retry.Attempts`).
         ``raw`` returns the body's bytes as sent (a file's content), unless the whole
-        answer is one JSON error object (智增增's HTTP-200 envelope).
+        answer is one JSON error object (智增增's HTTP-200 envelope).  ``loads`` parses a
+        success instead of ``json.loads`` (see :func:`zzz_core.response_bodies.decode`).
         """
         attempts = self._attempts(repeatable)
         host = attempts.first()
@@ -184,7 +186,7 @@ class Transport:
                 payload = (
                     response_bodies.decode_content(response.status_code, data, ctx)
                     if raw
-                    else turn.answer(self._decode(response.status_code, data, ctx, require), ctx)
+                    else turn.answer(self._decode(response.status_code, data, ctx, require, loads), ctx)
                 )
             except E.ZZZError as exc:
                 failure = exc
@@ -214,6 +216,7 @@ class Transport:
         files: Any = None,
         repeatable: bool = True,
         raw: bool = False,
+        loads: Callable[[bytes], Any] | None = None,
     ) -> Reply:
         """Async twin of :meth:`request` (same policy, same decoding)."""
         attempts = self._attempts(repeatable)
@@ -232,7 +235,7 @@ class Transport:
                 payload = (
                     response_bodies.decode_content(response.status_code, data, ctx)
                     if raw
-                    else turn.answer(self._decode(response.status_code, data, ctx, require), ctx)
+                    else turn.answer(self._decode(response.status_code, data, ctx, require, loads), ctx)
                 )
             except E.ZZZError as exc:
                 failure = exc
@@ -450,9 +453,11 @@ class Transport:
         raise err
 
     @staticmethod
-    def _decode(status: int, raw: bytes, ctx: ErrorContext, require: str | None) -> Any:
+    def _decode(
+        status: int, raw: bytes, ctx: ErrorContext, require: str | None, loads: Callable[[bytes], Any] | None = None
+    ) -> Any:
         # zzz_core.response_bodies decodes; this name stays for the loops and the benchmark stages.
-        return response_bodies.decode(status, raw, ctx, require)
+        return response_bodies.decode(status, raw, ctx, require, loads)
 
     def _ctx(self, host: str, path: str, method: str) -> ErrorContext:
         return ErrorContext(

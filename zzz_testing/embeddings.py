@@ -10,6 +10,7 @@ value near zero.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
 import struct
@@ -18,7 +19,7 @@ from functools import lru_cache
 
 from .answers import STOPWORDS
 
-__all__ = ["cosine", "coverage", "embed", "encode_base64", "default_dimensions"]
+__all__ = ["cosine", "coverage", "embed", "encode_base64", "default_dimensions", "mangled_answer"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
@@ -101,3 +102,21 @@ def cosine(a: list[float], b: list[float]) -> float:
     na = math.sqrt(sum(x * x for x in a))
     nb = math.sqrt(sum(y * y for y in b))
     return dot / (na * nb) if na and nb else 0.0
+
+
+def mangled_answer(raw: bytes, style: str) -> bytes:
+    """An embeddings answer spoiled as ``zzz_testing.faults.MANGLED_STYLES`` describes
+    (``Fault.mangled_embeddings``): ``short``, ``nan`` or ``empty``."""
+    obj = json.loads(raw)
+    data = obj.get("data") or []
+    if style == "short":
+        del data[-1:]
+    elif style == "empty":
+        data.clear()
+    elif data:  # "nan"
+        vector = data[0]["embedding"]
+        if isinstance(vector, list):
+            vector[0] = float("nan")  # json.dumps writes NaN, which is not JSON
+        else:  # base64 asked: a string that is not base64
+            data[0]["embedding"] = "not*base64"
+    return json.dumps(obj).encode()

@@ -61,6 +61,7 @@ __all__ = [
     "CATEGORIES",
     "DIALECTS",
     "ERROR_SAMPLES",
+    "MANGLED_STYLES",
     "REQUEST_ID",
     "SHAPES",
     "SSE_ERROR_STYLES",
@@ -84,6 +85,13 @@ CATEGORIES = (
 )
 SHAPES = ("error_object", "envelope_200", "envelope_status")
 SSE_ERROR_STYLES = ("data_envelope", "data_error_object", "event_error")
+MANGLED_STYLES: dict[str, str] = {
+    "short": "the last vector is missing (relays answer short lists)",
+    "nan": "the first vector holds NaN (not JSON; Python's json.loads reads it anyway)",
+    "empty": "an empty data list",
+}
+"""The ways :meth:`Fault.mangled_embeddings` spoils an embeddings answer."""
+
 STREAM_KINDS = frozenset({"mid_stream_drop", "no_done", "sse_error", "json_error_to_stream"})
 
 REQUEST_ID = "20251123041500123456789"
@@ -284,6 +292,13 @@ class Fault:
         return cls("connection_reset")
 
     @classmethod
+    def mangled_embeddings(cls, style: str = "short") -> Fault:
+        """An embeddings answer with HTTP 200 that cannot be used (see :data:`MANGLED_STYLES`)."""
+        if style not in MANGLED_STYLES:
+            raise ValueError(f"unknown mangled_embeddings style {style!r}; use one of {sorted(MANGLED_STYLES)}")
+        return cls("mangled_embeddings", style=style)
+
+    @classmethod
     def mid_stream_drop(cls, after_chunks: int = 3) -> Fault:
         return cls("mid_stream_drop", after_chunks=after_chunks)
 
@@ -332,6 +347,8 @@ class Fault:
             return f"sse_error:{self.category}:{self.style}:after={self.after_chunks}"
         if k == "json_error_to_stream":
             return f"{k}:{self.category}"
+        if k == "mangled_embeddings":
+            return f"{k}:{self.style}"
         return k
 
     @classmethod
@@ -366,6 +383,8 @@ class Fault:
                 return cls.json_error_to_stream(arg or "server_error")
             if head == "connection_reset":
                 return cls.connection_reset()
+            if head == "mangled_embeddings":
+                return cls.mangled_embeddings(arg or "short")
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"bad fault name {name!r}: {exc}") from None
         raise ValueError(f"unknown fault name {name!r}")

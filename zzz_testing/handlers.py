@@ -1,10 +1,9 @@
 """Pure request -> response logic of the simulated gateway.
 
-:func:`handle` takes a :class:`SimRequest`, the simulator's :class:`SimConfig` and the
-fault chosen for this request (if any) and returns a :class:`SimResponse`.  It does no
-I/O: the socket server and the in-process transport both adapt it, so they behave the
-same.  A response body is ``bytes`` (sent with ``Content-Length``) or an iterable of
-pieces (sent chunked): ``bytes``, :class:`Sleep` or :data:`DROP`.
+:func:`handle` takes a :class:`SimRequest`, the simulator's :class:`SimConfig` and the fault chosen
+for this request (if any) and returns a :class:`SimResponse`.  It does no I/O: the socket server and
+the in-process transport both adapt it, so they behave the same.  A response body is ``bytes`` (sent
+with ``Content-Length``) or an iterable of pieces (sent chunked): ``bytes``, :class:`Sleep` or :data:`DROP`.
 
 Per-request headers: ``X-ZZZ-Fault`` (a fault name), ``X-ZZZ-Reasoning-Field``,
 ``X-ZZZ-Tool-Delta-Style``, ``X-ZZZ-Stream-Chunks`` (about N content chunks),
@@ -490,6 +489,8 @@ def handle(req: SimRequest, cfg: SimConfig | None = None, fault: Fault | None = 
             resp = _error(cfg, "invalid_request", message=str(exc))
         if fault is not None and fault.kind == "slow_first_byte":
             resp.delay += fault.seconds
+        elif fault is not None and fault.kind == "mangled_embeddings" and isinstance(resp.body, bytes):
+            resp.body = embeddings.mangled_answer(resp.body, fault.style or "short")
         elif fault is not None and isinstance(resp.body, EventStream):
             resp.body = streams.apply_stream_fault(resp.body.tagged, fault, resp.body.writer, cfg.dialect)
     if cfg.latency:

@@ -1004,6 +1004,7 @@ ALL_FAULTS = [
     Fault.rate_limit(), Fault.rate_limit(2.5, shape="envelope_status"),
     Fault.html(502), Fault.html(504), Fault.empty_body(502), Fault.slow_first_byte(0.25),
     Fault.mid_stream_drop(3), Fault.no_done(0), Fault.connection_reset(), Fault.json_error_to_stream("auth"),
+    *(Fault.mangled_embeddings(s) for s in faults_mod.MANGLED_STYLES),
     *(Fault.sse_error("rate_limit", 4, s) for s in faults_mod.SSE_ERROR_STYLES),
 ]  # fmt: skip
 

@@ -47,7 +47,7 @@ from typing import Any
 
 from .. import errors as E
 from ..config import ZZZConfig
-from ..decode import parse_chat_response, parse_completion_response, parse_embedding_response
+from ..decode import parse_chat_response, parse_completion_response
 from ..gateway import Gateway
 from ..retry import rate_limit_patience
 from ..transport import retry_gate
@@ -56,7 +56,8 @@ from .inputs import BulkItem, Source, iter_items, normalize_kind, scan
 from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter, HeldSlot
 from .packing import pack_key, packed_body, split_answer
 from .progress import Snapshot, make_progress
-from .results import ResultsFile, error_record, load_index, success_record
+from .results import ResultsFile, error_record, load_index, success_lines, success_record
+from .vectors import checked_vectors, loads_embeddings
 
 __all__ = ["ACCOUNT_STOPS", "BulkReport", "arun_bulk", "run_bulk"]
 
@@ -209,7 +210,7 @@ class _Job:
             if decode is not None:
                 decode(reply.payload, reply.host)
             else:
-                parse_embedding_response(reply.payload, expected=_n_inputs(item.body), host=reply.host)
+                checked_vectors(reply.payload, _n_inputs(item.body))
         except E.ZZZError as exc:
             return self._failed([item], exc)
         except ValueError as exc:  # a 200 answer that does not decode
@@ -230,17 +231,18 @@ class _Job:
 
     async def _packed(self, items: list[BulkItem]) -> tuple[str, float | None, int]:
         try:
-            reply = await self.gateway.transport.arequest("POST", items[0].url[3:], packed_body(items), require="data")
-            parse_embedding_response(reply.payload, expected=len(items), host=reply.host)
-            pieces = split_answer(reply.payload, items)
+            # Vectors stay the gateway's text (zzz_core.bulk.vectors): checked, not decoded.
+            reply = await self.gateway.transport.arequest("POST", items[0].url[3:], packed_body(items), require="data",
+                                                          loads=loads_embeddings)  # fmt: skip
+            bodies = split_answer(reply.payload, items)
         except E.ZZZError as exc:
             failure: E.ZZZError = exc
         except ValueError as exc:
             failure = _undecodable(items[0], exc)
         else:
             used = self._count_usage(items[0], reply.payload)
-            for item, piece in zip(items, pieces, strict=True):
-                self.out.write(success_record(item.custom_id, piece, request_id=reply.request_id))
+            ids = [item.custom_id for item in items]
+            self.out.write_lines(success_lines(zip(ids, bodies, strict=True), request_id=reply.request_id), len(items))
             self.report.succeeded += len(items)
             return "ok", None, used
         if len(items) > 1 and isinstance(failure, E.InvalidRequestError):
@@ -443,7 +445,7 @@ async def _drive(job: _Job, items: Iterable[BulkItem], index: Any, stop_grace: f
 
     rest = iter(items)
     group: list[BulkItem] = []
-    group_key: str | None = None
+    group_key: Any = None
     for item in rest:
         if item.custom_id in index:
             report.already_done += 1
