@@ -36,6 +36,10 @@ rule                       rejects (upstream; message; param / code)
                            (only above 16384; a value the model cannot give, not a parameter it
                            refuses, so nothing is negotiated)
 =========================  ==========================================================================
+
+One rule rejects nothing but changes the answer (:data:`IGNORING_RULES`):
+``ignores_tools``, a model (or a relay converting the request for it) that drops ``tools`` and
+``tool_choice`` and answers in text, even where a function call was forced.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from typing import Any
 
 from .faults import REQUEST_ID
 
-__all__ = ["REJECTION_RULES", "rejection"]
+__all__ = ["IGNORING_RULES", "REJECTION_RULES", "ignoring", "rejection"]
 
 Body = dict[str, Any]
 
@@ -120,11 +124,30 @@ REJECTION_RULES: dict[str, tuple[Callable[[Body], bool], str, str | None, str | 
 }  # fmt: skip
 
 
+#: rule -> the body the model answers instead of the one sent (nothing is rejected)
+IGNORING_RULES: dict[str, Callable[[Body], Body]] = {
+    "ignores_tools": lambda body: {k: v for k, v in body.items() if k not in ("tools", "tool_choice")},
+}
+
+
+def ignoring(rules: list[str], body: Any) -> Body | None:
+    """The body the model answers when ``rules`` make it ignore part of ``body``, else ``None``."""
+    if not isinstance(body, dict):
+        return None
+    acted = body
+    for name in rules:
+        if name in IGNORING_RULES:
+            acted = IGNORING_RULES[name](acted)
+    return acted if acted != body else None
+
+
 def rejection(rules: list[str], body: Any, dialect: str) -> tuple[int, Body] | None:
     """``(400, error body)`` for the first of ``rules`` that ``body`` triggers, else ``None``."""
     if not isinstance(body, dict):
         return None
     for name in rules:
+        if name not in REJECTION_RULES:
+            continue  # an ignoring rule
         triggered, message, param, code = REJECTION_RULES[name]
         if triggered(body):
             text = message.format(temperature=body.get("temperature"), max_tokens=_asked_tokens(body))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import os
 import socket
 import struct
@@ -22,7 +23,7 @@ from .accounts import AccountLimits
 from .batches import BatchStore
 from .faults import DIALECTS, Fault
 from .handlers import SimConfig, SimRequest, SimResponse, _json, handle, route
-from .rejections import REJECTION_RULES, rejection
+from .rejections import IGNORING_RULES, REJECTION_RULES, ignoring, rejection
 from .replay import Replay
 from .streams import Drop, Sleep
 
@@ -249,6 +250,9 @@ class GatewaySimulator:
         rejected = rejection(rules, body, self.config.dialect) if rules else None
         if rejected is not None:
             return _json(*rejected, self.config)
+        acted = ignoring(rules, body) if rules else None
+        if acted is not None:  # the model answers as if part of the request had not been sent
+            req = SimRequest(req.method, req.path, req.headers, json.dumps(acted).encode(), req.query)
         fault = self._take_fault(req)
         resp = handle(req, self.config, fault)
         ok = fault is None and self.limits.after(req, resp)
@@ -258,10 +262,12 @@ class GatewaySimulator:
 
     def reject(self, model: str, *rules: str) -> None:
         """Make ``model`` answer 400 to the parameters ``rules`` name, with the real gateways'
-        messages, ``param`` and ``code`` (see :mod:`zzz_testing.rejections`)."""
-        unknown = [r for r in rules if r not in REJECTION_RULES]
+        messages, ``param`` and ``code``, or ignore what an ignoring rule names (``ignores_tools``;
+        see :mod:`zzz_testing.rejections`)."""
+        unknown = [r for r in rules if r not in REJECTION_RULES and r not in IGNORING_RULES]
         if unknown:
-            raise ValueError(f"unknown rejection rule(s) {unknown}; use some of {sorted(REJECTION_RULES)}")
+            known = sorted([*REJECTION_RULES, *IGNORING_RULES])
+            raise ValueError(f"unknown rejection rule(s) {unknown}; use some of {known}")
         self._rejects[model] = [*self._rejects.get(model, []), *rules]
 
     def clear_rejections(self) -> None:

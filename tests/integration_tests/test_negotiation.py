@@ -263,6 +263,31 @@ async def test_json_schema_fallbacks_async(sim, rules, stream) -> None:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_an_answer_without_the_forced_call_falls_back_to_json_mode(sim, stream, caplog) -> None:
+    # The model takes tools but answers in text anyway (a relay dropping tool_choice): JSON mode.
+    model = model_rejecting(sim, "json_schema", "ignores_tools")
+    gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
+    body = build_chat_request(model, FORECAST_ASK, response_format=SCHEMA_FORMAT, stream=stream)
+    chunks: list[Any] = []
+
+    def call() -> Any:
+        if not stream:
+            return gw.chat(body)
+        s = gw.chat_stream(body)
+        chunks[:] = list(s)
+        return s.result()
+
+    caplog.set_level(logging.WARNING, logger="zzz_core")
+    result, first, second = twice(sim, call)
+    _check_steps(sim, ("json_schema", "tools"), first, second)  # the same three steps as a refusal
+    _check_answer(result)
+    if stream:  # the text answered in place of the call never reached the caller
+        assert "".join(c.content for c in chunks) == result.choices[0].content
+    warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("zzz: ")]
+    assert len(warned) == 2 and "'response_format'" in warned[0] and "'tool_choice'" in warned[1]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
 def test_caller_tools_skip_the_function_call_step(sim, stream) -> None:
     # The caller's tools are never replaced: a rejected json_schema goes straight to JSON mode.
     model = model_rejecting(sim, "json_schema")
@@ -333,11 +358,11 @@ def test_langchain_negotiates(sim, case) -> None:
 
 
 @pytest.mark.parametrize("case", sorted(LC_STRUCTURED))
-@pytest.mark.parametrize("rules", sorted(STEPS), ids="+".join)
+@pytest.mark.parametrize("rules", [*sorted(STEPS), ("json_schema", "ignores_tools")], ids="+".join)
 def test_langchain_json_schema_falls_back(sim, rules, case) -> None:
     llm = _lc(sim, model_rejecting(sim, *rules))
     result, first, second = twice(sim, lambda: LC_STRUCTURED[case](llm))
-    _check_steps(sim, rules, first, second)
+    _check_steps(sim, ("json_schema", "tools") if "ignores_tools" in rules else rules, first, second)
     if case == "stream":  # parsed as the JSON grows, as with json_schema itself
         assert len(result) >= 1 and all(isinstance(r, Forecast) for r in result)
         result = result[-1]
