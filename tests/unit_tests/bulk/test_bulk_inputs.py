@@ -125,3 +125,41 @@ def test_chat_lines_pair_ids_with_conversations_lazily():
     assert next(lines)["custom_id"] == "x"
     with pytest.raises(ValueError, match="give one id per request"):
         next(lines)
+
+
+def test_duplicate_among_many_ids_names_both_lines():
+    # Enough ids that every bucket of the check holds several (256 buckets).
+    source = [{"custom_id": f"id-{i}", "input": "x"} for i in range(5000)]
+    source.append({"custom_id": "id-1234", "input": "y"})
+    with pytest.raises(BulkInputError, match="line 5001: custom_id 'id-1234' was already used on line 1235"):
+        scan(source, model="m")
+    assert scan(source[:-1], model="m").count == 5000
+
+
+def test_a_hash_collision_is_not_reported_as_a_duplicate(monkeypatch):
+    import zzz_core.bulk.inputs as inputs
+
+    # Every id hashes alike: the check must compare the ids themselves before it reports.
+    monkeypatch.setattr(inputs, "_scan_hash", lambda custom_id: 7)
+    assert scan([{"custom_id": f"q{i}", "input": "x"} for i in range(50)], model="m").count == 50
+    with pytest.raises(BulkInputError, match="line 3: custom_id 'q0' was already used on line 1"):
+        scan([{"custom_id": "q0", "input": "x"}, {"custom_id": "q1", "input": "x"},
+              {"custom_id": "q0", "input": "x"}], model="m")  # fmt: skip
+
+
+def test_the_duplicate_check_keeps_about_8_bytes_per_item():
+    import tracemalloc
+
+    n = 60_000
+    source = [{"custom_id": f"item-{i}", "input": "x"} for i in range(n)]
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        assert scan(source, model="m").count == n
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    # The hashes in arrays are 8 bytes each (+ the arrays' growth room); sorting all of
+    # them at once would box each into a Python int in a list, 40 bytes more per item.
+    assert peak < 12 * n + 200_000, f"{peak / n:.1f} bytes per item"
