@@ -36,6 +36,10 @@ EXTRA_RATIOS = [
     ("Bulk embeddings, base64 asked: runner / OpenAIEmbeddings.embed_documents", "bulk.embed", "zzz bulk+b64",
      "OpenAIEmbeddings"),
     ("Bulk memory, chat: peak RSS at 20,000 requests / at 2,000", "bulk.mem.chat", "larger", "smaller"),
+    ("Bulk memory, embedding lines, concurrency held: peak RSS at 200,000 / at 20,000", "bulk.mem.embed.held",
+     "larger", "smaller"),
+    ("Bulk memory, chat, concurrency held: peak RSS at 20,000 requests / at 2,000", "bulk.mem.chat.held", "larger",
+     "smaller"),
 ]  # fmt: skip
 #: columns of the wall-time table, in order
 TIME_SLOTS = ("zzz bulk", "zzz bulk+b64", "ChatOpenAI.abatch", "OpenAIEmbeddings", "floor")
