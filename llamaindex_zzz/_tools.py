@@ -26,9 +26,23 @@ from zzz_core import ModelProfile, function_tool, parse_partial_json
 from zzz_core.integration import safe_function_name
 
 if TYPE_CHECKING:
+    from llama_index.core.base.llms.types import ChatResponseAsyncGen, ChatResponseGen
+    from llama_index.core.llms.function_calling import FunctionCallingLLM
     from llama_index.core.tools.types import BaseTool
 
-__all__ = ["force_single_tool_call", "prepare_chat_with_tools", "tool_selections", "to_openai_tools"]
+    # For the type checker the mixin is the LLM it is mixed into (ZZZ puts it before
+    # FunctionCallingLLM), so super() is checked; at runtime it is a plain class.
+    _MixedInto = FunctionCallingLLM
+else:
+    _MixedInto = object
+
+__all__ = [
+    "ToolCallingMixin",
+    "force_single_tool_call",
+    "prepare_chat_with_tools",
+    "tool_selections",
+    "to_openai_tools",
+]
 
 
 def to_openai_tools(tools: Sequence[BaseTool], strict: bool | None = None) -> list[dict[str, Any]]:
@@ -138,3 +152,90 @@ async def asingle_tool_call_stream(responses: AsyncIterator[ChatResponse]) -> As
     """Async twin of :func:`single_tool_call_stream`."""
     async for response in responses:
         yield force_single_tool_call(response)
+
+
+class ToolCallingMixin(_MixedInto):
+    """The ``FunctionCallingLLM`` hooks of ``ZZZ``: a tool turn's request, one tool call
+    unless parallel calls are allowed, and the calls read back as ``ToolSelection``."""
+
+    if TYPE_CHECKING:
+        strict: bool | None
+
+        @property
+        def profile(self) -> ModelProfile: ...
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: Any = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Chat kwargs for a tool turn; see :mod:`llamaindex_zzz._tools` for the
+        ``parallel_tool_calls`` and ``tool_choice`` rules."""
+        return prepare_chat_with_tools(
+            self.profile,
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            tool_choice=tool_choice,
+            strict=self.strict if strict is None else strict,
+            **kwargs,
+        )
+
+    def stream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseGen:
+        """Stream a tool turn; without ``allow_parallel_tool_calls`` every response carries
+        at most the first tool call, as a non-streamed one does."""
+        responses = super().stream_chat_with_tools(
+            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
+        )  # fmt: skip
+        return responses if allow_parallel_tool_calls else single_tool_call_stream(responses)
+
+    async def astream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseAsyncGen:
+        """Async twin of :meth:`stream_chat_with_tools`."""
+        responses = await super().astream_chat_with_tools(
+            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
+        )  # fmt: skip
+        return responses if allow_parallel_tool_calls else asingle_tool_call_stream(responses)
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        return response if allow_parallel_tool_calls else force_single_tool_call(response)
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        """The response's tool calls; safe on every partial response of a stream."""
+        return tool_selections(response, error_on_no_tool_call)

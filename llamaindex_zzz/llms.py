@@ -41,28 +41,27 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
-from llama_index.core.llms.llm import ToolSelection
 
-from zzz_core import ModelProfile, ZZZConfig, build_chat_request, build_completion_request, integration
+from zzz_core import ModelProfile, ZZZConfig, integration
 from zzz_core.lifecycle import ConnectionLifecycle
-from zzz_core.negotiation import without_disabled
 from zzz_core.pricing import apriced, priced
 
-from . import _messages as M
 from . import _responses as R
-from . import _tools as T
 from ._config import GatewayFields, connect
+from ._requests import RequestBodiesMixin
 from ._structured import StructuredOutputMixin
+from ._tools import ToolCallingMixin
 from .cost import check_budget, record_call
 
 if TYPE_CHECKING:
     from llama_index.core.llms.llm import CompletionToPromptType, MessagesToPromptType
-    from llama_index.core.tools.types import BaseTool
 
 __all__ = ["ZZZ"]
 
 
-class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCallingLLM):
+class ZZZ(
+    ConnectionLifecycle, GatewayFields, RequestBodiesMixin, StructuredOutputMixin, ToolCallingMixin, FunctionCallingLLM
+):
     """Chat models behind 智增增 / 4Z-API (and any OpenAI-compatible relay) for LlamaIndex.
 
     A ``FunctionCallingLLM``: ``chat``/``complete`` and their stream and async forms, tool
@@ -279,58 +278,6 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
             system_role=MessageRole.SYSTEM,
         )
 
-    # ------------------------------------------------------------- request bodies
-    def _split_kwargs(self, kwargs: dict[str, Any], known: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(parameters of the request builder, extra_body) from additional_kwargs + per-call kwargs."""
-        params: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        for source in (self.additional_kwargs, kwargs):
-            for key, value in source.items():
-                if key == "extra_body":
-                    extra.update(value or {})
-                elif key in known:
-                    params[key] = value
-                elif key != "stream":
-                    extra[key] = value
-        return params, extra
-
-    def _chat_body(self, messages: Sequence[ChatMessage], stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
-        params, extra = self._split_kwargs(kwargs, integration.CHAT_CALL_PARAMS)
-        base = {
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "reasoning_effort": self.reasoning_effort,
-            "thinking": self.thinking,
-        }
-        body = build_chat_request(
-            self.model,
-            M.to_openai_messages(M.check_messages(messages)),
-            profile=self.profile,
-            stream=stream,
-            **{**base, **params},
-            extra_body=extra or None,
-        )
-        return without_disabled(body, self.disabled_params)
-
-    def bulk_request(self, kind: str, item: Any) -> dict[str, Any]:
-        """The request body for one row of a bulk job (``zzz_core.bulk.ray.ChatRows`` /
-        ``CompletionRows``): a string or a list of message dicts for ``"chat"``, the prompt for
-        ``"completions"``; this model's fields apply."""
-        if kind == "completions":
-            return self._completion_body(str(item), False, {})
-        if kind != "chat":
-            raise ValueError(f"ZZZ makes chat or completions requests, not {kind!r}")
-        rows = [{"role": "user", "content": item}] if isinstance(item, str) else item
-        return self._chat_body([ChatMessage(**row) for row in rows], False, {})
-
-    def _completion_body(self, prompt: str, stream: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
-        params, extra = self._split_kwargs(kwargs, integration.COMPLETION_CALL_PARAMS)
-        base = {"temperature": self.temperature, "max_tokens": self.max_tokens}
-        body = build_completion_request(
-            self.model, prompt, profile=self.profile, stream=stream, **{**base, **params}, extra_body=extra or None
-        )
-        return without_disabled(body, self.disabled_params)
-
     # ------------------------------------------------------------------- cost
     def _counted(self, result: Any, body: dict[str, Any]) -> Any:
         """Price ``result`` (``result.cost``) and report the call to any open ``zzz_cost()`` block."""
@@ -506,80 +453,3 @@ class ZZZ(ConnectionLifecycle, GatewayFields, StructuredOutputMixin, FunctionCal
         if self.metadata.is_chat_model:
             return R.acompletions_from_chat(await self._astream_chat(prompt_to_messages(prompt), **kwargs))
         return await self._astream_complete(prompt if formatted else self.completion_to_prompt(prompt), **kwargs)
-
-    # ---------------------------------------------------------------- tool calling
-    def _prepare_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        tool_choice: Any = None,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Chat kwargs for a tool turn; see :mod:`llamaindex_zzz._tools` for the
-        ``parallel_tool_calls`` and ``tool_choice`` rules."""
-        return T.prepare_chat_with_tools(
-            self.profile,
-            tools,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
-            tool_choice=tool_choice,
-            strict=self.strict if strict is None else strict,
-            **kwargs,
-        )
-
-    def stream_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponseGen:
-        """Stream a tool turn; without ``allow_parallel_tool_calls`` every response carries
-        at most the first tool call, as a non-streamed one does."""
-        responses = super().stream_chat_with_tools(
-            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
-        )  # fmt: skip
-        return responses if allow_parallel_tool_calls else T.single_tool_call_stream(responses)
-
-    async def astream_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponseAsyncGen:
-        """Async twin of :meth:`stream_chat_with_tools`."""
-        responses = await super().astream_chat_with_tools(
-            tools, user_msg=user_msg, chat_history=chat_history, verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls, tool_required=tool_required, **kwargs,
-        )  # fmt: skip
-        return responses if allow_parallel_tool_calls else T.asingle_tool_call_stream(responses)
-
-    def _validate_chat_with_tools_response(
-        self,
-        response: ChatResponse,
-        tools: Sequence[BaseTool],
-        allow_parallel_tool_calls: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponse:
-        return response if allow_parallel_tool_calls else T.force_single_tool_call(response)
-
-    def get_tool_calls_from_response(
-        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
-    ) -> list[ToolSelection]:
-        """The response's tool calls; safe on every partial response of a stream."""
-        return T.tool_selections(response, error_on_no_tool_call)
