@@ -47,11 +47,11 @@ def content_from_call(payload: Any, function: str, ctx: ErrorContext) -> Any:
     for choice in payload["choices"]:
         message = choice.get("message") if isinstance(choice, dict) else None
         arguments = _arguments(message.get("tool_calls"), function) if isinstance(message, dict) else None
-        if arguments is None:
+        if arguments is None or not isinstance(message, dict):
             choices.append(choice)
             continue
         called = True
-        message = {k: v for k, v in message.items() if k not in ("tool_calls", "function_call")}  # type: ignore[union-attr]
+        message = {k: v for k, v in message.items() if k not in ("tool_calls", "function_call")}
         choices.append({**choice, "message": {**message, "content": arguments}, **_finish(choice)})
     if not called:
         raise not_called(function, payload, ctx)

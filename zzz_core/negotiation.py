@@ -54,10 +54,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from . import errors as E
+from typing import Any
 
 __all__ = [
     "MAX_ADJUSTMENTS",
@@ -106,11 +103,13 @@ class Adjustment:
         """``body`` with this change made (a new dict; ``body`` is not modified)."""
         if self.param not in body:
             return body
+        if self.action in ("json_mode", "function_call") and _schema_spec(body[self.param]) is None:
+            return body  # learned for json_schema: a later call asking for json_object keeps it
         out = dict(body)
         value = out.pop(self.param)
         if self.action == "rename" and self.to:
             out.setdefault(self.to, value)
-        elif self.action == "function_call" and "tools" not in out and _schema_spec(value) is not None:
+        elif self.action == "function_call" and "tools" not in out:
             out.update(_forced_tool(value))
         elif self.action in ("json_mode", "function_call"):  # the caller's own tools are never replaced
             out = _json_mode(out, value)
@@ -162,12 +161,13 @@ def _json_mode(body: dict[str, Any], response_format: Any) -> dict[str, Any]:
     return body
 
 
-def _error_fields(exc: E.ZZZError) -> tuple[str, str | None]:
+def _error_fields(exc: BaseException) -> tuple[str, str | None]:
     """(code, param) from the error body as the gateway sent it."""
     body = getattr(exc, "body", None)
     err = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else body
     param = err.get("param") if isinstance(err, dict) else None
-    code = exc.code if isinstance(exc.code, str) else ""
+    code = getattr(exc, "code", None)
+    code = code if isinstance(code, str) else ""
     return code.strip().lower(), param if isinstance(param, str) and param else None
 
 
@@ -285,7 +285,7 @@ def _fall_back_to_json_mode(exc: BaseException, host: str, model: str) -> bool:
     if getattr(exc, "code", None) == NOT_CALLED:
         what = "answered without the function call 'tool_choice' required"
     else:
-        _, param = _error_fields(exc)  # type: ignore[arg-type]  # a GatewayStatusError (_rejection said so)
+        _, param = _error_fields(exc)
         what = f"rejected the parameter {param if param in _FUNCTION_PARAMS else 'tools'!r}"
     _warn(model, host, what, exc, json_mode.describe())
     return True

@@ -115,6 +115,12 @@ def test_function_call_forces_one_function_with_the_schema() -> None:
     assert negotiation.forced_function(out, out) is None  # tools the caller sent are never "forced"
 
 
+@pytest.mark.parametrize("action", ["function_call", "json_mode"])
+def test_what_was_learned_for_json_schema_leaves_json_object_alone(action) -> None:
+    asked = {**ASKED, "response_format": {"type": "json_object"}}
+    assert Adjustment("response_format", action).apply(asked) == asked
+
+
 def test_function_call_with_the_callers_tools_is_json_mode() -> None:
     tools = [{"type": "function", "function": {"name": "own", "parameters": {"type": "object"}}}]
     out = Adjustment("response_format", "function_call").apply({**ASKED, "tools": tools})
