@@ -7,8 +7,8 @@ One job per variant against the benchmark server (benchmarks/server.py), with ca
 shaping (``instant``: 5% of answers 429 + ``Retry-After: 1``; ``gateway``: the same plus a
 200 ms first byte and a cap of 50 in flight; ``cap``: the cap without the random 429s).  While
 it runs, the limiter's limit and whether new starts are paused are sampled every 50 ms; the
-line printed says the wall time, the number of decreases, the seconds spent paused and the
-median limit.
+line printed says the wall time, the client's CPU time, the throttles the limiter heard of, the
+number of decreases, the seconds spent paused and the limit's median, mean and range.
 
 Variants: ``default``, the runner's own ``AsyncAdaptiveLimiter(64, 128)`` (as in case k); a
 number, the same with that ``tolerance`` (the share of throttles in a window that lowers the
@@ -40,6 +40,15 @@ async def job(base_url: str, headers: dict[str, str], n: int, variant: str) -> s
     limiter = AsyncAdaptiveLimiter.wrapping(state)
     limits: list[int] = []
     paused = 0.0
+    throttles = 0
+    on_throttle = state.on_throttle
+
+    def counted(retry_after: float | None = None) -> None:
+        nonlocal throttles
+        throttles += 1
+        on_throttle(retry_after)
+
+    state.on_throttle = counted  # type: ignore[method-assign]
 
     async def watch() -> None:
         nonlocal paused
@@ -52,17 +61,19 @@ async def job(base_url: str, headers: dict[str, str], n: int, variant: str) -> s
     items = ({"custom_id": f"q{i}", "messages": [{"role": "user", "content": f"question {i}"}]} for i in range(n))
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             report = await arun_bulk(items, Path(tmp, "out.jsonl"), kind="chat", model="gpt-4o-mini", api_key=KEY,
                                      base_url=base_url, default_headers=headers, limiter=limiter,
                                      progress=False)  # fmt: skip
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     finally:
         watcher.cancel()
     limits.sort()
     median, low, high = limits[len(limits) // 2], limits[0], limits[-1]
-    return (f"{variant}: {report.recorded} of {n} in {dt:.1f} s ({n / dt:.0f}/s); {state.decreases} decreases, "
-            f"paused {paused:.1f} s; limit median {median}, min {low}, max {high}")  # fmt: skip
+    mean = sum(limits) / len(limits)
+    return (f"{variant}: {report.recorded} of {n} in {dt:.1f} s ({n / dt:.0f}/s, client CPU {cpu:.1f} s); "
+            f"{throttles} throttles, {state.decreases} decreases, paused {paused:.1f} s; "
+            f"limit median {median}, mean {mean:.1f}, min {low}, max {high}")  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

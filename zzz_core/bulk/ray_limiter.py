@@ -124,6 +124,8 @@ class LimitKeeper:
             "limit": state.limit,
             "in_flight": state.in_flight,
             "decreases": state.decreases,
+            "ceiling": state.ceiling,
+            "background": state.background,
             "paused_for": max(0.0, state.paused_until - state.clock()),
             "started": self._started,
             "holders": len(self._leases),
@@ -196,7 +198,8 @@ class RayLimiter:
         return await self._actor.halted.remote(run)
 
     def status(self) -> dict[str, Any]:
-        """The shared limit's state: ``limit``, ``in_flight``, ``decreases``, ``started``,
+        """The shared limit's state: ``limit``, ``in_flight``, ``decreases``, ``ceiling`` and
+        ``background`` (see :class:`~zzz_core.bulk.limiter.AdaptiveLimit`), ``started``,
         ``holders`` (limiter copies, one per worker process or task, that used it),
         ``peak_holders`` (the most waiting for or holding a slot at once) and the ``options`` in force."""
         import ray
