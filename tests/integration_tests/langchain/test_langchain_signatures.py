@@ -158,6 +158,22 @@ def test_create_agent_tool_loop_with_signatures(fresh: GatewaySimulator, stream_
     assert sent["tool_calls"][0]["extra_content"] == tool_call_extra(sent["tool_calls"][0]["id"])
 
 
+@pytest.mark.parametrize("stream_mode", [None, "messages"], ids=["invoke", "stream"])
+def test_create_agent_tool_loop_with_claude_thinking(fresh: GatewaySimulator, stream_mode: str | None) -> None:
+    """The agent keeps the streamed or whole message as it came; its thinking_blocks go back signed."""
+    agent = create_agent(ChatZZZ(**sim_params(fresh, model=CLAUDE)), tools=list(TOOLS.values()))
+    state = {"messages": [HumanMessage(ASK)]}
+    if stream_mode is None:
+        text = agent.invoke(state)["messages"][-1].text
+    else:
+        parts = [msg for msg, _ in agent.stream(state, stream_mode="messages") if isinstance(msg, AIMessageChunk)]
+        text = "".join(p.text for p in parts)
+    assert "sunny in Beijing" in text and "12:00 in Beijing" in text
+    assert fresh.count("/chat/completions") == 2 and fresh.requests[-1].ok
+    sent = fresh.requests[-1].body["messages"][1]
+    assert sent["thinking_blocks"] == thinking_blocks(sent["thinking_blocks"][0]["thinking"])
+
+
 def test_deepseek_reasoning_content_still_replayed(fresh: GatewaySimulator) -> None:
     llm = model(fresh, "deepseek-reasoner")
     ai = first_turn(llm, True)

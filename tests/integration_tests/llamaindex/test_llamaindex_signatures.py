@@ -147,3 +147,14 @@ async def test_function_agent_tool_loop_with_signatures(make_llm, chat_bodies, s
     assert len(bodies) == 2
     sent = bodies[1]["messages"][1]
     assert sent["tool_calls"][0]["extra_content"] == tool_call_extra(sent["tool_calls"][0]["id"])
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+async def test_function_agent_tool_loop_with_claude_thinking(make_llm, chat_bodies, streaming):
+    agent = FunctionAgent(tools=[get_weather, get_time], llm=make_llm(CLAUDE), streaming=streaming)
+    result = await agent.run(ASK)
+    assert "sunny and 21 degrees in Paris" in str(result)
+    bodies = chat_bodies()
+    assert len(bodies) == 2
+    sent = bodies[1]["messages"][1]
+    assert sent["thinking_blocks"] == thinking_blocks(sent["thinking_blocks"][0]["thinking"])
