@@ -2,8 +2,12 @@
 
 Raw text goes on the wire, never tiktoken token arrays (which relays answer
 with a 400 or an empty ``data``), and nothing downloads a tokenizer.  Inputs are
-sent ``chunk_size`` per request (``max_concurrency`` requests at a time when
-async) and come back in input order whatever order the gateway listed them in.
+sent ``chunk_size`` per request and come back in input order whatever order the
+gateway listed them in.  Async calls share one adaptive limit per event loop (the
+bulk runner's, ``zzz_core.bulk.turns``): at most ``max_concurrency`` requests at
+once, halved under throttling, grown back while they succeed.  A call of more than
+one request waits out rate limits (up to 10 minutes, honouring ``Retry-After``)
+instead of failing after ``max_retries``.
 Empty strings and non-strings are refused before sending, naming their
 positions; a batch that still fails after the retries names the inputs that
 were not embedded.
@@ -44,7 +48,7 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         model: The embedding model (alias ``model_name``), e.g. ``text-embedding-3-small``, ``embedding-3``.
         dimensions: Output size, for models that can shorten their vectors.
         chunk_size: Inputs per request (default 256).
-        max_concurrency: Requests in flight at once in ``aembed_documents`` (default 4).
+        max_concurrency: Requests in flight at once in ``aembed_documents`` (default 4; the adaptive limit's ceiling).
         encoding_format: ``"float"`` or ``"base64"``; None (default) asks for base64.
         api_key, base_url, gateway, mirrors, timeout, max_retries, prices: As for ``ChatZZZ``.
 
@@ -109,11 +113,15 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
     extra_body: dict[str, Any] | None = None
 
     _profiles: ProfileCache = PrivateAttr(default_factory=ProfileCache)
+    _limits: Any = PrivateAttr(default=None)  # zzz_core.bulk.turns.LoopLimiters (imports openai: made at setup)
 
     def _zzz_setup(self) -> None:
         if self.chunk_size < 1 or self.max_concurrency < 1:
             raise ValueError("chunk_size and max_concurrency must be at least 1")
         self._profiles = ProfileCache()  # anew after unpickling, which drops private state
+        from zzz_core.bulk.turns import LoopLimiters
+
+        self._limits = LoopLimiters(self.max_concurrency)
         self._connect()
 
     def _body(self, texts: list[str]) -> dict[str, Any]:
@@ -161,8 +169,9 @@ class ZZZEmbeddings(GatewaySettings, Embeddings):
         if handler is not None:
             handler.check()
         result = await _error_boundary.acall(
-            self._gateway.aembed, body, batch_size=self.chunk_size, concurrency=self.max_concurrency
-        )
+            self._gateway.aembed, body, batch_size=self.chunk_size, concurrency=self.max_concurrency,
+            limiter=self._limits.get(),
+        )  # fmt: skip
         await apriced(result, self.model, gateway=self._gateway, prices=self.prices)
         if handler is not None:
             handler.count(self.model, result.usage, result.cost)

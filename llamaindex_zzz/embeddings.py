@@ -12,8 +12,6 @@ owns retries.  Any model name works::
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
@@ -36,16 +34,19 @@ DEFAULT_MAX_CONCURRENCY = 4
 class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     """Embedding models behind the relay, batched by ``embed_batch_size``.
 
-    Async calls run at most ``max_concurrency`` requests at once per event loop
-    (and LlamaIndex's ``num_workers`` bounds the batches it schedules), so a large
-    ingestion does not trip the gateway's rate limit.  Vectors are asked for as base64
-    and decoded.  The class is also ``llama_index.embeddings.zzz.ZZZEmbedding``.
+    Async calls share one adaptive limit per event loop (the bulk runner's,
+    ``zzz_core.bulk.turns``): at most ``max_concurrency`` requests at once, halved when
+    the gateway throttles a large share of them and grown back while they succeed; a
+    throttled request waits out ``Retry-After`` without holding its slot.  A batch call of
+    more than ``embed_batch_size`` texts waits out rate limits for up to 10 minutes instead
+    of failing after ``max_retries``.  Vectors are asked for as base64 and decoded.  The
+    class is also ``llama_index.embeddings.zzz.ZZZEmbedding``.
 
     Args:
         model_name: The embedding model (alias ``model``), default ``text-embedding-3-small``.
         dimensions: Output size, for models that can shorten their vectors.
         embed_batch_size: Texts per request.
-        max_concurrency: Async requests in flight at once.
+        max_concurrency: Async requests in flight at once (the adaptive limit's ceiling).
         additional_kwargs: Extra body fields of every request.
         api_key, base_url, gateway, mirrors, timeout, max_retries, prices: As for ``ZZZ``.
 
@@ -91,7 +92,7 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
 
     _config: ZZZConfig = PrivateAttr()
     _gateway: Any = PrivateAttr()  # zzz_core.Gateway, imported at construction
-    _gates: Any = PrivateAttr(default_factory=weakref.WeakKeyDictionary)
+    _limits: Any = PrivateAttr(default=None)  # zzz_core.bulk.turns.LoopLimiters, made at setup
 
     @model_validator(mode="before")
     @classmethod
@@ -115,7 +116,9 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
         # zzz_core's validation of the name and of dimensions for this model, before any call
         build_embedding_request(self.model_name, ["-"], dimensions=self.dimensions)
         self._config, self._gateway = connect(self)
-        self._gates = weakref.WeakKeyDictionary()
+        from zzz_core.bulk.turns import LoopLimiters  # imports openai: not at module import
+
+        self._limits = LoopLimiters(self.max_concurrency)  # anew after unpickling too
 
     @classmethod
     def class_name(cls) -> str:
@@ -132,12 +135,20 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
         is a text or a list of texts; this model's fields apply."""
         return self._body(integration.embedding_row_texts(kind, item, type(self).__name__))
 
-    def _gate(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        gate = self._gates.get(loop)
-        if gate is None:
-            gate = self._gates[loop] = asyncio.Semaphore(self.max_concurrency)
-        return gate
+    # -- batches: LlamaIndex cuts them, each is one call of _get_text_embeddings ----
+    def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False, **kwargs: Any) -> list[Embedding]:
+        from zzz_core.bulk.turns import large_input
+
+        with large_input(len(texts), self.embed_batch_size):  # a large input waits out rate limits
+            return super().get_text_embedding_batch(texts, show_progress, **kwargs)
+
+    async def aget_text_embedding_batch(
+        self, texts: list[str], show_progress: bool = False, **kwargs: Any
+    ) -> list[Embedding]:
+        from zzz_core.bulk.turns import large_input
+
+        with large_input(len(texts), self.embed_batch_size):  # its batches' tasks inherit the budget
+            return await super().aget_text_embedding_batch(texts, show_progress, **kwargs)
 
     # -- sync ------------------------------------------------------------------
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
@@ -158,10 +169,9 @@ class ZZZEmbedding(ConnectionLifecycle, GatewayFields, BaseEmbedding):
     async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         body = self._body(list(texts))
         check_budget()
-        async with self._gate():
-            result = await self._gateway.aembed(
-                body, batch_size=self.embed_batch_size, concurrency=self.max_concurrency
-            )
+        result = await self._gateway.aembed(
+            body, batch_size=self.embed_batch_size, concurrency=self.max_concurrency, limiter=self._limits.get()
+        )
         await apriced(result, self.model_name, gateway=self._gateway, prices=self.prices)
         record_call(self.model_name, "embedding", result.usage, result.cost)
         return result.vectors

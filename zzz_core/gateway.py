@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import error_map
 from . import errors as E
-from .bulk.limiter import AsyncAdaptiveLimiter, throttle_observer
+from .bulk.limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter
+from .bulk.turns import RATE_LIMIT_PATIENCE, large_input, turn
 from .config import ZZZConfig
 from .decode import (  # the balance decoders moved to decode.py; still importable from here
     balance_from_credit_grants,  # noqa: F401
@@ -45,8 +46,9 @@ from .error_map import ErrorContext
 from .presets import balance_apis_for
 from .profiles import get_profile
 from .rerank import RERANK_PATH, RerankBatch, RerankPlan, merge_rerank, plan_rerank
+from .retry import rate_limit_patience as outer_patience
 from .streams import AsyncChatStream, AsyncCompletionStream, ChatStream, CompletionStream
-from .transport import Reply, Transport, retry_observer
+from .transport import Reply, Transport
 from .types import Balance, ChatResult, CompletionResult, EmbeddingResult, ModelInfo, RerankResult, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,21 +156,33 @@ class Gateway:
 
     # -- embeddings ----------------------------------------------------------
 
-    def embed(self, body: dict[str, Any], *, batch_size: int = DEFAULT_EMBED_BATCH) -> EmbeddingResult:
-        """Embed ``body["input"]`` (a list of strings) in batches, order preserved.
+    def embed(
+        self,
+        body: dict[str, Any],
+        *,
+        batch_size: int = DEFAULT_EMBED_BATCH,
+        rate_limit_patience: float | None = RATE_LIMIT_PATIENCE,
+    ) -> EmbeddingResult:
+        """Embed ``body["input"]`` (a list of strings) in batches, one after the other, order preserved.
 
-        A batch that fails after the retry loop gave up is raised with the
-        positions that were not embedded named in the message.
+        When the texts take more than one request, a batch answered with 429 or upstream
+        saturation is sent again for ``rate_limit_patience`` seconds (honouring ``Retry-After``)
+        rather than ``max_retries`` times, as in a bulk job (:mod:`zzz_core.bulk.turns`): a large
+        input waits out a rate limit instead of failing part-way.  ``None``: rate limits count
+        against ``max_retries``.  A batch that fails after the retry loop gave up is raised with
+        the positions that were not embedded named in the message.
         """
         texts = body["input"]
         parts: list[EmbeddingResult] = []
-        for start in range(0, len(texts), batch_size):
-            batch = texts[start : start + batch_size]
-            try:
-                reply = self.transport.request("POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data")
-                parts.append(_embedding(reply, len(batch), self.transport))
-            except E.ZZZError as exc:
-                raise _not_embedded(exc, start, len(texts), parts) from None
+        with large_input(len(texts), batch_size, rate_limit_patience):
+            for start in range(0, len(texts), batch_size):
+                batch = texts[start : start + batch_size]
+                try:
+                    reply = self.transport.request("POST", EMBEDDINGS_PATH, self._embed_body(body, batch),
+                                                   require="data")  # fmt: skip
+                    parts.append(_embedding(reply, len(batch), self.transport))
+                except E.ZZZError as exc:
+                    raise _not_embedded(exc, start, len(texts), parts) from None
         return _merge_embeddings(parts)
 
     async def aembed(
@@ -177,35 +191,35 @@ class Gateway:
         *,
         batch_size: int = DEFAULT_EMBED_BATCH,
         concurrency: int = DEFAULT_EMBED_CONCURRENCY,
+        rate_limit_patience: float | None = RATE_LIMIT_PATIENCE,
+        limiter: ConcurrencyLimiter | None = None,
     ) -> EmbeddingResult:
         """Async :meth:`embed`, with at most ``concurrency`` batches in flight.
 
-        The batches share one adaptive limit (the bulk runner's, :mod:`zzz_core.bulk.limiter`):
-        it starts at ``concurrency``, halves when the gateway throttles a large share of them
-        (429, ``当前分组上游负载已饱和``), honouring ``Retry-After``, and grows back while
-        they succeed.
+        The batches share one adaptive limit and send as the bulk runner's requests do
+        (:mod:`zzz_core.bulk.turns`): the limit starts at ``concurrency``, halves when the
+        gateway throttles a large share of them (429, ``当前分组上游负载已饱和``) and grows back
+        while they succeed; a throttled batch gives its slot back while it waits out
+        ``Retry-After`` and is resent, by the one retry loop, only when the limit allows.
+        With more than one batch, rate limits are retried for ``rate_limit_patience`` seconds.
+        ``limiter``: a limit shared with other calls (the skins keep one per event loop,
+        :class:`~zzz_core.bulk.turns.LoopLimiters`) instead of one for this call.
         """
         texts = body["input"]
         starts = list(range(0, len(texts), batch_size))
-        limiter = AsyncAdaptiveLimiter(max(1, concurrency), max(1, concurrency))
-        observer = throttle_observer(limiter)
+        if limiter is None:
+            limiter = AsyncAdaptiveLimiter(max(1, concurrency), max(1, concurrency))
+        with large_input(len(texts), batch_size, rate_limit_patience):
+            budget = outer_patience.get()  # one request: the caller's (a plain call, or a part of a large one)
 
-        async def one(start: int) -> EmbeddingResult:
-            batch = texts[start : start + batch_size]
-            retry_observer.set(observer)  # this task's own context
-            await limiter.acquire()
-            outcome, retry_after = "error", None
-            try:
-                reply = await self.transport.arequest(
-                    "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
-                )
-                outcome = "ok"
-            except E.RateLimitError as exc:
-                outcome, retry_after = "throttled", exc.retry_after
-                raise
-            finally:
-                limiter.release(outcome, retry_after=retry_after)
+        async def send(batch: list[str]) -> EmbeddingResult:
+            reply = await self.transport.arequest(
+                "POST", EMBEDDINGS_PATH, self._embed_body(body, batch), require="data"
+            )
             return _embedding(reply, len(batch), self.transport)
+
+        def one(start: int) -> Awaitable[EmbeddingResult]:
+            return turn(limiter, lambda: send(texts[start : start + batch_size]), patience=budget)
 
         tasks = [asyncio.ensure_future(one(s)) for s in starts]
         try:

@@ -59,7 +59,8 @@ from ..params import build_chat_request, build_completion_request, build_embeddi
 from .inputs import ENDPOINTS
 from .ray_limiter import RayLimiter, shared_limiter
 from .results import ResultsFile, load_index, read_results, success_record
-from .runner import BULK_MAX_RETRIES, RATE_LIMIT_PATIENCE, arun_bulk
+from .runner import BULK_MAX_RETRIES, arun_bulk
+from .turns import RATE_LIMIT_PATIENCE
 
 __all__ = [
     "ChatRows",

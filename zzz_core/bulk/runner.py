@@ -49,14 +49,13 @@ from .. import errors as E
 from ..config import ZZZConfig
 from ..decode import parse_chat_response, parse_completion_response
 from ..gateway import Gateway
-from ..retry import rate_limit_patience
-from ..transport import retry_gate
 from ..usage import parse_usage
 from .inputs import BulkItem, Source, iter_items, normalize_kind, scan
 from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter, HeldSlot
 from .packing import pack_key, packed_body, split_answer
 from .progress import Snapshot, make_progress
 from .results import ResultsFile, error_record, load_index, success_lines, success_record
+from .turns import RATE_LIMIT_PATIENCE, end_turn, take_turn
 from .vectors import checked_vectors, loads_embeddings
 
 __all__ = ["ACCOUNT_STOPS", "BulkReport", "arun_bulk", "run_bulk"]
@@ -73,8 +72,6 @@ ACCOUNT_STOPS: tuple[type[BaseException], ...] = (
 BULK_MAX_RETRIES = 6
 """``max_retries`` of a gateway the runner builds itself: a long job meets more throttling."""
 
-RATE_LIMIT_PATIENCE = 600.0
-"""Seconds an item throttled again and again is still sent again (``arun_bulk(rate_limit_patience=)``)."""
 
 _DECODERS = {
     "chat": (parse_chat_response, "choices"),
@@ -183,15 +180,11 @@ class _Job:
         self.stop.set()
 
     def _enter(self, expected: int) -> HeldSlot:
-        """Set this task's retry gate and patience (each task has its own context)."""
-        slot = HeldSlot(self.limiter, expected)
-        retry_gate.set(slot.wait_to_resend)
-        rate_limit_patience.set(self.patience)
-        return slot
+        """Set this task's retry gate and patience (:mod:`.turns`; each task has its own context)."""
+        return take_turn(self.limiter, expected, self.patience)
 
     def _leave(self, slot: HeldSlot, outcome: str, retry_after: float | None, used: int) -> None:
-        if slot.held:
-            self.limiter.release(outcome, retry_after=retry_after, tokens=(used - slot.expected) if used else 0)
+        end_turn(slot, outcome, retry_after, (used - slot.expected) if used else 0)
         self.bar.update(self.snapshot())
 
     async def one(self, item: BulkItem, expected: int) -> None:
