@@ -21,7 +21,7 @@ The policy tells a gateway's random throttles from its concurrency cap:
   ``AdaptiveLimit.background``: the share throttled in windows that ended without a decrease
   while the limit was not above the ceiling; half the ``tolerance`` is assumed until it is
   measured) and decreases only when a window holds more than ``tolerance`` × its size of
-  throttles *and* clearly more than the background explains (``SIGNIFICANCE``, 3 standard
+  throttles *and* clearly more than the background explains (``SIGNIFICANCE``: 3.5 standard
   deviations).  A gateway above its cap throttles far more: a throttled slot is reused at
   once and throttled again.  ``tolerance=0`` is textbook AIMD: every throttle halves.
 - The first decrease halves the limit (``backoff``) and remembers the level that was too
@@ -31,8 +31,9 @@ The policy tells a gateway's random throttles from its concurrency cap:
   ceiling) after a window with more throttles than the background.
 - A later decrease, after the limit had grown back, is a **step** to ``headroom`` × the
   level, which becomes the ceiling: the cap is about there, and halving would throw away half
-  the throughput for a window or more.  Too many again before the limit grew back from the
-  last decrease (the cap fell) halves it again.  So against a gateway capped at N in flight
+  the throughput for a window or more.  Too many again without the limit growing in between,
+  after a halving or after two steps (the cap fell), halves it again.  So against a gateway
+  capped at N in flight
   the limit stays between about 0.9 N and N, and random throttles on top of the cap do not
   ratchet it down (the previous policy, more than 10% of a window halving and lowering the
   ceiling, measured a median of 32 against a cap of 50 with 5% random throttles).
@@ -68,10 +69,12 @@ __all__ = [
 OUTCOMES = ("ok", "throttled", "error")
 MAX_PAUSE = 60.0
 """A longer ``Retry-After`` is capped (the retry loop gives such a request up anyway)."""
-SIGNIFICANCE = 3.0
+SIGNIFICANCE = 3.5
 """Standard deviations above the background share before throttles count as "too many"."""
 BACKGROUND_DECAY = 0.9
 """Weight a window of the background estimate keeps per later window (about the last ten count)."""
+STEPS_BEFORE_HALVING = 2
+"""Decreases in a row, the limit not growing in between, after which the next one halves."""
 PRIOR_OUTCOMES = 100
 """How much the assumed background (half the tolerance) weighs against measured outcomes."""
 MAX_BACKGROUND = 0.3
@@ -151,6 +154,8 @@ class AdaptiveLimit:
         """When a request was last answered (not throttled)."""
         self._decreased_to = 0.0
         """The limit the last decrease left."""
+        self._steps_in_a_row = 0
+        self._halved_last = False
         self._grace = 0
         """Requests in flight at the last decrease; their throttles do not decrease again."""
         self._next_request_at = -math.inf
@@ -173,8 +178,10 @@ class AdaptiveLimit:
         return min(MAX_BACKGROUND, share)
 
     def _expected(self, window: int) -> float:
-        """The throttles a window of ``window`` outcomes holds from the background alone."""
-        return self.background * window
+        """The throttles a window of ``window`` answers holds from the background alone (the
+        background is a share of all outcomes, throttles included)."""
+        share = self.background
+        return share * window / (1.0 - share)
 
     def _noise(self, window: int) -> float:
         """The background's throttles give or take one standard deviation (Poisson): up to
@@ -263,14 +270,24 @@ class AdaptiveLimit:
 
     def _decrease(self) -> None:
         level = self.current
-        if self.ceiling is None or level <= self._decreased_to:
-            # The first sign of a limit, or too many again before the limit grew back from the
-            # last decrease: the level is far off (or the gateway's cap fell); halve, and come
-            # back fast to just under this level.
+        grew = level > self._decreased_to
+        # Steps down in a row without the limit growing in between: they did not reach the cap.
+        self._steps_in_a_row = 0 if grew else self._steps_in_a_row + 1
+        if (
+            self.ceiling is None
+            or not self.tolerance
+            or self._steps_in_a_row >= STEPS_BEFORE_HALVING
+            or (self._halved_last and not grew)
+        ):
+            # The first sign of a limit, or still too many after a halving or steps down (the
+            # gateway's cap fell): halve, and come back fast to just under this level.
+            # (``tolerance=0``: always, as textbook AIMD.)
             self.current = max(1.0, level * self.backoff)
+            self._halved_last, self._steps_in_a_row = True, 0
         else:
-            # Too many after it had grown back: the cap is about here; step just under it.
+            # Too many after calm windows: the cap is about here; step just under it.
             self.current = max(1.0, level * self.headroom)
+            self._halved_last = False
         self.ceiling = max(1.0, level * self.headroom)
         self._decreased_to = self.current
         self.decreases += 1
