@@ -134,6 +134,16 @@ class Renderer:
         return self._cache[key]
 
     def embeddings(self, inputs: int, dims: int, b64: bool, model: str) -> bytes:
+        # The whole answer is kept, like rerank's: a pack of 256 float vectors is 870 KB, and
+        # building it for every request cost this server as much CPU as a client's parsing.
+        whole = ("embeddings", inputs, dims, b64, model)
+        if whole not in self._cache:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[whole] = self._embeddings(inputs, dims, b64, model)
+        return self._cache[whole]
+
+    def _embeddings(self, inputs: int, dims: int, b64: bool, model: str) -> bytes:
         key = (dims, b64)
         vectors = self._vectors.get(key)
         if vectors is None:

@@ -23,7 +23,6 @@ from .vectors import checked_vectors, vector_json
 
 __all__ = ["pack_key", "packed_body", "split_answer"]
 
-_SCALARS = (str, int, float, bool, type(None))
 _PLAIN_OPENING = b'{"object":"embedding","index":0,"embedding":'
 
 
@@ -37,13 +36,12 @@ def pack_key(item: BulkItem) -> Any:
     body = item.body
     if item.kind != "embeddings" or body.get("input").__class__ is not str:
         return None
-    key = []
-    for name, value in body.items():
-        if value.__class__ not in _SCALARS:  # a nested value: the parameters' canonical JSON
-            return json.dumps({k: v for k, v in body.items() if k != "input"}, sort_keys=True, ensure_ascii=False)
-        if name != "input":
-            key.append((name, value.__class__, value))
-    return tuple(key)
+    key = tuple([(name, value.__class__, value) for name, value in body.items() if name != "input"])
+    try:
+        hash(key)
+    except TypeError:  # a nested value (a list or an object): the parameters' canonical JSON
+        return json.dumps({k: v for k, v in body.items() if k != "input"}, sort_keys=True, ensure_ascii=False)
+    return key
 
 
 def packed_body(items: Sequence[BulkItem]) -> dict[str, Any]:
