@@ -22,7 +22,7 @@ the class saying so: ``OPTIONAL_ENDPOINTS`` (``/rerank``) and ``OPTIONAL_ROUTES`
 ``one_api_error``, ``dmx_api_error``…).
 
 The tables are data in :mod:`zzz_core.error_tables`; what an exception may show of
-the body is :mod:`zzz_core.redaction`'s; whether a 400 names one parameter is
+the body is :mod:`zzz_core.redaction`'s; the words relays use for a parameter are
 :mod:`zzz_core.param_rejection`'s; ``Retry-After`` is read by
 :mod:`zzz_core.headers`.  Their public names stay importable from here.
 """

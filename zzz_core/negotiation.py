@@ -29,14 +29,19 @@ What is done (each :class:`Adjustment` is pure: body in, body out):
   ``tool_choice`` naming it; ``response_format`` removed).  The answer's call is handed
   back as the content (:mod:`zzz_core.function_answers`, also for stream events), so the
   caller's parser gets the same JSON and the parsed type is kept; no tool call reaches
-  the caller.  When the caller sent tools of its own, they are never replaced: this step
-  is skipped;
+  the caller.  The function's name is the schema's, with what a function name may not hold
+  replaced by ``_``; ``strict`` is not carried over (the schema keeps its strict-mode
+  rewrite): a model that refuses ``json_schema`` rarely takes strict function calling, and
+  the flag would risk a second refusal.  When the caller sent tools of its own, they are
+  never replaced: this step is skipped;
 * that function call refused too (a parameter rejection naming ``tools``/``tool_choice``
   or function calling, or an answer without the call): JSON mode
   (``json_object``) with the schema given to the model in a system message, learned in
   the function call's place; ``json_object`` rejected: dropped, the instruction kept;
 * anything else (``temperature``, ``parallel_tool_calls``, ``stream_options``,
-  ``encoding_format``, penalties, ``logprobs``...): dropped.
+  ``encoding_format``, penalties, ``logprobs``...): dropped.  A ``response_format`` dropped
+  this way (a refused ``json_object``) stays on a later ``json_schema`` call, which takes
+  the steps above instead, as what was learned for ``json_schema`` leaves ``json_object`` alone.
 
 ``model``, ``messages``, ``input``, ``prompt``, ``stream`` and ``tools`` are never
 touched: without them the call would mean something else (the forced function is added
@@ -105,6 +110,8 @@ class Adjustment:
             return body
         if self.action in ("json_mode", "function_call") and _schema_spec(body[self.param]) is None:
             return body  # learned for json_schema: a later call asking for json_object keeps it
+        if self.action == "drop" and self.param == "response_format" and _schema_spec(body[self.param]) is not None:
+            return body  # learned for json_object: json_schema has its own steps (never dropped unsaid)
         out = dict(body)
         value = out.pop(self.param)
         if self.action == "rename" and self.to:
@@ -139,8 +146,11 @@ def _schema_spec(response_format: Any) -> Mapping[str, Any] | None:
 
 def _forced_tool(response_format: Any) -> dict[str, Any]:
     """``tools`` + ``tool_choice``: one function whose parameters are the schema, its call required."""
+    from .integration import safe_function_name  # here, not at import: it loads the request builders
+
     spec = _schema_spec(response_format) or {}
-    name = spec.get("name") if isinstance(spec.get("name"), str) and spec.get("name") else "response"
+    # A schema name allows what a function name does not ("my schema.v1"): the API would refuse the tool.
+    name = safe_function_name(spec["name"], fallback="response") if isinstance(spec.get("name"), str) else "response"
     function: dict[str, Any] = {"name": name, "parameters": spec.get("schema") or {"type": "object"}}
     if isinstance(spec.get("description"), str):
         function["description"] = spec["description"]
@@ -225,7 +235,9 @@ def _refuses_function_calling(exc: BaseException, sent: Mapping[str, Any]) -> bo
     if found is None:
         return False
     param, text, _ = found
-    return param in _FUNCTION_PARAMS or bool(_FUNCTION_TEXT.search(text))
+    if param is not None:  # "tools", "tool_choice", "tools[0].function.name"; another name is not about the call
+        return re.split(r"[.\[]", param, maxsplit=1)[0] in _FUNCTION_PARAMS
+    return bool(_FUNCTION_TEXT.search(text))
 
 
 # -- what was learned, per (host, model), for the process ---------------------------------
@@ -266,7 +278,9 @@ def learn(exc: BaseException, sent: dict[str, Any], host: str, asked: Mapping[st
             return False  # both names rejected: renaming back would go round in circles
         if adjustment in known:
             return True  # another thread learned it meanwhile; prepare() applies it
-        _learned[(host, model)] = (*known, adjustment)
+        # json_schema's stand-in goes first: a drop of response_format learned for json_object
+        # must see the json_object it makes (prepare applies them in this order).
+        _learned[(host, model)] = (adjustment, *known) if adjustment.action == "function_call" else (*known, adjustment)
     _warn(model, host, f"rejected the parameter {adjustment.param!r}", exc, adjustment.describe(sent))
     return True
 
@@ -281,7 +295,7 @@ def _fall_back_to_json_mode(exc: BaseException, host: str, model: str) -> bool:
         if json_mode in known:
             return True  # another thread learned it meanwhile
         replaced = tuple(json_mode if k.action == "function_call" else k for k in known)
-        _learned[(host, model)] = replaced if json_mode in replaced else (*known, json_mode)
+        _learned[(host, model)] = replaced if json_mode in replaced else (json_mode, *known)
     if getattr(exc, "code", None) == NOT_CALLED:
         what = "answered without the function call 'tool_choice' required"
     else:

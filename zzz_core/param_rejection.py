@@ -1,8 +1,9 @@
-"""Whether a gateway's 400 is a refusal of one named parameter (the message sniffing, in one place).
+"""Whether a gateway's 400 refuses a parameter that relays name by another word.
 
 Relays say which parameter they refuse in free text, sometimes by another word
-(``"invalid encoding format"``).  :mod:`zzz_core.negotiation` asks this module, so
-the texts are read here and nowhere else; which class a failure is stays the
+(``"invalid encoding format"``, ``"unsupported encoding: base64"``).  This module
+holds those words; :mod:`zzz_core.negotiation` reads the other rejection texts and
+decides whether and how a request is adjusted.  Which class a failure is stays the
 normalizer's decision (:mod:`zzz_core.error_map`).
 """
 

@@ -247,3 +247,64 @@ def test_a_stream_that_delivered_reasoning_gets_the_text_instead() -> None:
     assert sink.delivered  # the reasoning reached the caller: no second request can be sent
     assert "".join(c.content for c in sink.finish()) == '{"city": "Paris"}'
     assert inner.result().choices[0].content == '{"city": "Paris"}'
+
+
+# -- review: names, order and scope of what was learned ---------------------------------------
+def test_the_forced_function_is_named_as_a_function_may_be() -> None:
+    # A schema name the API would refuse as a function name ("my schema.v1") is made one.
+    asked = {**ASKED, "response_format": {"type": "json_schema", "json_schema": {"name": "my schema.v1"}}}
+    out = Adjustment("response_format", "function_call").apply(asked)
+    assert out["tools"][0]["function"]["name"] == "my_schema_v1"
+    assert out["tool_choice"] == {"type": "function", "function": {"name": "my_schema_v1"}}
+    turn = negotiation.Negotiated(asked, out, "h:1", negotiation.forced_function(asked, out))
+    call = {**CALL, "function": {"name": "my_schema_v1", "arguments": '{"city": "Paris"}'}}
+    assert turn.answer(_answer({"role": "assistant", "tool_calls": [call]}), CTX)["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": '{"city": "Paris"}',
+    }
+
+
+def test_a_refused_json_object_never_drops_a_later_json_schema() -> None:
+    # Learned on a json_object call: leaving response_format out.  A json_schema call must not
+    # lose its schema unsaid: it takes its own steps, and the drop then meets the json_object
+    # that JSON mode makes (the schema stays in the system message).
+    negotiation.forget()
+    try:
+        as_object = {**ASKED, "response_format": {"type": "json_object"}}
+        refused = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+        assert negotiation.learn(refused, as_object, "h:1", as_object)
+        assert "response_format" not in negotiation.prepare(as_object, "h:1")
+        assert negotiation.prepare(ASKED, "h:1") == ASKED  # json_schema is tried as asked
+        assert negotiation.learn(refused, ASKED, "h:1", ASKED)
+        sent = negotiation.prepare(ASKED, "h:1")
+        assert negotiation.forced_function(ASKED, sent) == "A"
+        no_tools = err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
+                       "unsupported_parameter")  # fmt: skip
+        assert negotiation.learn(no_tools, sent, "h:1", ASKED)
+        final = negotiation.prepare(ASKED, "h:1")
+        assert "response_format" not in final and "tools" not in final
+        assert final["messages"][0]["role"] == "system" and "JSON schema" in final["messages"][0]["content"]
+    finally:
+        negotiation.forget()
+
+
+def test_a_refusal_naming_another_parameter_keeps_the_forced_function() -> None:
+    # The forced call's body also carries temperature; a refusal naming temperature (whose text
+    # mentions tools) drops temperature, not the function call.
+    negotiation.forget()
+    try:
+        asked = {**ASKED, "temperature": 0.7}
+        refused = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+        assert negotiation.learn(refused, asked, "h:1", asked)
+        sent = negotiation.prepare(asked, "h:1")
+        no_temperature = err(400, "Unsupported value: 'temperature' does not support 0.7 with tools.",
+                             "temperature", "unsupported_value")  # fmt: skip
+        assert negotiation.learn(no_temperature, sent, "h:1", asked)
+        assert negotiation.learned("h:1", "m") == (
+            Adjustment("response_format", "function_call"),
+            Adjustment("temperature", "drop"),
+        )
+        final = negotiation.prepare(asked, "h:1")
+        assert "temperature" not in final and negotiation.forced_function(asked, final) == "A"
+    finally:
+        negotiation.forget()
