@@ -26,7 +26,6 @@ It imports neither framework; ``openai`` is loaded only by :func:`connect`.
 from __future__ import annotations
 
 import inspect
-import re
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .config import NOT_PICKLED, ZZZConfig
 from .params import build_chat_request, build_completion_request
 from .profiles import ModelProfile, get_profile
+from .tool_schemas import safe_function_name  # the skins import it from here; the name rule lives there
 
 if TYPE_CHECKING:
     from .gateway import Gateway
@@ -155,24 +155,6 @@ CHAT_CALL_PARAMS: frozenset[str] = frozenset(inspect.signature(build_chat_reques
 COMPLETION_CALL_PARAMS: frozenset[str] = (
     frozenset(inspect.signature(build_completion_request).parameters) - _SET_BY_SKIN
 )
-
-_NOT_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
-_MAX_NAME = 64
-
-
-def safe_function_name(name: str, *, fallback: str | None = None) -> str:
-    """``name`` with every character the API refuses in function/schema names replaced by ``_``.
-
-    Args:
-        name: A tool's or a schema's name, as the framework has it.
-        fallback: When given, the name is also cut to 64 characters (the API's limit)
-            and ``fallback`` replaces an empty result; without it only characters change
-            (a tool name is the model's handle on the tool, so it is not shortened).
-    """
-    safe = _NOT_NAME_CHARS.sub("_", name)
-    if fallback is None:
-        return safe
-    return safe[:_MAX_NAME] or fallback
 
 
 class ProfileCache:

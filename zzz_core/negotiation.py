@@ -61,6 +61,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .tool_schemas import safe_function_name
+
 __all__ = [
     "MAX_ADJUSTMENTS",
     "REJECTION_CODES",
@@ -146,8 +148,6 @@ def _schema_spec(response_format: Any) -> Mapping[str, Any] | None:
 
 def _forced_tool(response_format: Any) -> dict[str, Any]:
     """``tools`` + ``tool_choice``: one function whose parameters are the schema, its call required."""
-    from .integration import safe_function_name  # here, not at import: it loads the request builders
-
     spec = _schema_spec(response_format) or {}
     # A schema name allows what a function name does not ("my schema.v1"): the API would refuse the tool.
     name = safe_function_name(spec["name"], fallback="response") if isinstance(spec.get("name"), str) else "response"

@@ -3,7 +3,8 @@
 ``function_tool`` and ``json_schema_response_format`` build the dicts,
 ``strict_json_schema`` rewrites a JSON schema for OpenAI's strict mode (as openai's
 own conversion does), and ``normalize_tool_choice`` turns the spellings of
-``tool_choice`` the frameworks use into the wire value.  Pure: dicts in, new dicts out.
+``tool_choice`` the frameworks use into the wire value; ``safe_function_name`` makes a
+framework's name one the API takes.  Pure: dicts in, new dicts out.
 """
 
 from __future__ import annotations
@@ -19,10 +20,28 @@ __all__ = [
     "json_object_response_format",
     "json_schema_response_format",
     "normalize_tool_choice",
+    "safe_function_name",
     "strict_json_schema",
 ]
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_NOT_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
+_MAX_NAME = 64
+
+
+def safe_function_name(name: str, *, fallback: str | None = None) -> str:
+    """``name`` with every character the API refuses in function/schema names replaced by ``_``.
+
+    Args:
+        name: A tool's or a schema's name, as the framework has it.
+        fallback: When given, the name is also cut to 64 characters (the API's limit)
+            and ``fallback`` replaces an empty result; without it only characters change
+            (a tool name is the model's handle on the tool, so it is not shortened).
+    """
+    safe = _NOT_NAME_CHARS.sub("_", name)
+    if fallback is None:
+        return safe
+    return safe[:_MAX_NAME] or fallback
 
 
 def normalize_tool_choice(tool_choice: Any, tools: Any) -> str | dict[str, Any] | None:
