@@ -189,6 +189,17 @@ def asked_for(body: dict[str, Any]) -> str:
     return "function" if body.get("tool_choice") else "text"
 
 
+def chat_once(gw: Gateway, body: dict[str, Any], stream: bool, chunks: list[Any] | None = None) -> Any:
+    """One chat call (a stream read to its end; its chunks put in ``chunks``); its result."""
+    if not stream:
+        return gw.chat(body)
+    s = gw.chat_stream(body)
+    got = list(s)
+    if chunks is not None:
+        chunks[:] = got
+    return s.result()
+
+
 def _check_steps(sim: GatewaySimulator, rules: tuple[str, ...], first: list[Any], second: list[Any]) -> None:
     assert [asked_for(r.body) for r in first] == STEPS[rules]
     assert [asked_for(r.body) for r in second] == STEPS[rules][-1:]
@@ -217,16 +228,8 @@ def test_json_schema_falls_back_to_a_function_call_then_json_mode(sim, rules, st
     gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
     body = build_chat_request(model, FORECAST_ASK, response_format=SCHEMA_FORMAT, stream=stream)
     chunks: list[Any] = []
-
-    def call() -> Any:
-        if not stream:
-            return gw.chat(body)
-        s = gw.chat_stream(body)
-        chunks[:] = list(s)
-        return s.result()
-
     caplog.set_level(logging.WARNING, logger="zzz_core")
-    result, first, second = twice(sim, call)
+    result, first, second = twice(sim, lambda: chat_once(gw, body, stream, chunks))
     _check_steps(sim, rules, first, second)
     _check_answer(result)
     _check_warnings(caplog, rules)
@@ -269,16 +272,8 @@ def test_an_answer_without_the_forced_call_falls_back_to_json_mode(sim, stream, 
     gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
     body = build_chat_request(model, FORECAST_ASK, response_format=SCHEMA_FORMAT, stream=stream)
     chunks: list[Any] = []
-
-    def call() -> Any:
-        if not stream:
-            return gw.chat(body)
-        s = gw.chat_stream(body)
-        chunks[:] = list(s)
-        return s.result()
-
     caplog.set_level(logging.WARNING, logger="zzz_core")
-    result, first, second = twice(sim, call)
+    result, first, second = twice(sim, lambda: chat_once(gw, body, stream, chunks))
     _check_steps(sim, ("json_schema", "tools"), first, second)  # the same three steps as a refusal
     _check_answer(result)
     if stream:  # the text answered in place of the call never reached the caller
@@ -293,15 +288,7 @@ def test_caller_tools_skip_the_function_call_step(sim, stream) -> None:
     model = model_rejecting(sim, "json_schema")
     gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
     body = build_chat_request(model, FORECAST_ASK, tools=[TOOL], response_format=SCHEMA_FORMAT, stream=stream)
-
-    def call() -> Any:
-        if not stream:
-            return gw.chat(body)
-        s = gw.chat_stream(body)
-        list(s)
-        return s.result()
-
-    result, first, second = twice(sim, call)
+    result, first, second = twice(sim, lambda: chat_once(gw, body, stream))
     assert [asked_for(r.body) for r in first] == ["json_schema", "json_object"]
     assert [asked_for(r.body) for r in second] == ["json_object"]
     for sent in (first[1].body, second[0].body):
