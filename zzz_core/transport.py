@@ -46,17 +46,17 @@ log = logging.getLogger("zzz_core")
 retry_observer: ContextVar[Callable[[E.ZZZError, float], None] | None] = ContextVar("zzz_retry_observer", default=None)
 """Called as ``observer(failure, delay)`` each time the loop decides to send a request again
 (never for the final failure, which the caller sees raised).  Set it for a block of code,
-e.g. in an asyncio task (each task has its own copy); the bulk runner uses it so its
-concurrency limiter learns of 429s and saturation answers that the retry loop absorbed.
+e.g. in an asyncio task (each task has its own copy), to learn of the 429s and saturation
+answers the retry loop absorbed (the bulk runner and the embeddings use :data:`retry_gate`).
 It only observes: what is retried and when stays :mod:`zzz_core.retry`'s decision."""
 
 retry_gate: ContextVar[Callable[[E.ZZZError, float], Awaitable[None]] | None] = ContextVar(
     "zzz_retry_gate", default=None
 )
 """Awaited as ``gate(failure, delay)`` instead of ``asyncio.sleep(delay)`` before an async
-request is sent again; it must wait at least ``delay``.  The bulk runner sets it so that a
-throttled request gives its slot back to the concurrency limiter while it waits and takes
-one again before it is resent: a retry never runs above the limiter's limit.  Like
+request is sent again; it must wait at least ``delay``.  ``zzz_core.bulk.turns`` sets it (bulk
+items, embedding batches) so that a throttled request gives its slot back to the limiter
+while it waits and takes one again before it is resent: a retry never runs above the limit.  Like
 :data:`retry_observer` it decides nothing: whether and when to retry stays the policy's."""
 
 
@@ -453,9 +453,7 @@ class Transport:
         raise err
 
     @staticmethod
-    def _decode(
-        status: int, raw: bytes, ctx: ErrorContext, require: str | None, loads: Callable[[bytes], Any] | None = None
-    ) -> Any:
+    def _decode(status: int, raw: bytes, ctx: ErrorContext, require: str | None, loads: Any = None) -> Any:
         # zzz_core.response_bodies decodes; this name stays for the loops and the benchmark stages.
         return response_bodies.decode(status, raw, ctx, require, loads)
 

@@ -26,6 +26,7 @@ the cost this module exists to avoid.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, cast
 
@@ -161,6 +162,8 @@ def _length(value: Any, position: int) -> int:
             raise ValueError(f"embedding {position} is {size} bytes of base64, not whole float32 values")
         return size // 4
     if isinstance(value, list) and value and all(v.__class__ in (float, int) for v in value):
+        if not math.isfinite(sum(value)):  # json.loads reads NaN and Infinity, which are not JSON
+            raise ValueError(f"embedding {position} holds a value that is not a finite number")
         return len(value)
     raise ValueError(f"embedding {position} is not a vector: {type(value).__name__}")
 

@@ -91,3 +91,13 @@ def test_resume_skips_the_texts_already_recorded(tmp_path, zzz_simulator, settin
     assert zzz_simulator.count("/embeddings") == 1
     assert [len(r.body["input"]) for r in zzz_simulator.requests] == [44]
     assert sorted(r["custom_id"] for r in recorded(out)) == sorted(f"q{i}" for i in range(300))
+
+
+def test_an_unpacked_item_with_a_nan_answer_is_a_typed_error_too(tmp_path, zzz_simulator, settings):
+    _lines(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    zzz_simulator.inject(Fault.mangled_embeddings("nan"), times=1, path="/embeddings")
+    report = run_bulk(tmp_path / "in.jsonl", out, kind="embed", model=MODEL, embed_batch_size=1, **settings)
+    assert report.complete and report.failed == 1 and report.succeeded == 2
+    failed = [r for r in recorded(out) if r["error"] is not None]  # every line parses as JSON
+    assert [r["error"]["code"] for r in failed] == ["malformed_response"]

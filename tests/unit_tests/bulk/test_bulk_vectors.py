@@ -143,3 +143,10 @@ def test_pack_key_tells_types_apart_and_lets_equal_parameters_share() -> None:
     assert pack_key(nested[0]) == pack_key(nested[1]) is not None
     listed = list(iter_items([{"input": ["a", "b"]}], kind="embeddings", model="m"))[0]
     assert pack_key(listed) is None
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_parsed_float_lists_with_nan_or_infinity_are_refused(bad: float) -> None:
+    payload = json.loads(json.dumps({"data": [{"index": 0, "embedding": [0.5, bad]}]}))  # json reads NaN
+    with pytest.raises(ValueError, match="not a finite number"):
+        checked_vectors(payload, 1)
