@@ -317,12 +317,15 @@ def forced_function(asked: Any, sent: Any) -> str | None:
     """The name of the function ``sent`` forces in place of ``asked``'s ``json_schema``, or None.
 
     ``tools`` is never added to a body but by the ``function_call`` adjustment (and never
-    taken from one), so tools in ``sent`` that ``asked`` had not are that function.
+    taken from one), so tools in ``sent`` that ``asked`` had not are that function.  Its
+    name is read from ``tools``, not ``tool_choice``: a model that refused a named
+    ``tool_choice`` before has that one dropped, and its answer still carries the call.
     """
-    if not isinstance(asked, Mapping) or not isinstance(sent, Mapping) or "tools" in asked or "tools" not in sent:
+    if not isinstance(asked, Mapping) or not isinstance(sent, Mapping) or "tools" in asked:
         return None
-    choice = sent.get("tool_choice")
-    function = choice.get("function") if isinstance(choice, Mapping) else None
+    tools = sent.get("tools")
+    tool = tools[0] if isinstance(tools, list) and len(tools) == 1 else None
+    function = tool.get("function") if isinstance(tool, Mapping) else None
     name = function.get("name") if isinstance(function, Mapping) else None
     return name if isinstance(name, str) else None
 

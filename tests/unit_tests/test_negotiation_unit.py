@@ -308,3 +308,25 @@ def test_a_refusal_naming_another_parameter_keeps_the_forced_function() -> None:
         assert "temperature" not in final and negotiation.forced_function(asked, final) == "A"
     finally:
         negotiation.forget()
+
+
+def test_a_dropped_tool_choice_still_hands_the_call_back_as_content() -> None:
+    # Learned first on the caller's own tools: the model refuses a named tool_choice.  The
+    # forced function standing in for json_schema then goes without it; the call it answers
+    # with is still the JSON content, and no tool call reaches the caller.
+    negotiation.forget()
+    try:
+        own = {**ASKED, "tools": [{"type": "function", "function": {"name": "own"}}], "tool_choice": FORCED}
+        del own["response_format"]
+        named = err(400, "Unsupported value: 'tool_choice' named functions are not supported", "tool_choice",
+                    "unsupported_value")  # fmt: skip
+        assert negotiation.learn(named, own, "h:1", own)
+        no_schema = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+        assert negotiation.learn(no_schema, ASKED, "h:1", ASKED)
+        turn = negotiation.attempt(ASKED, "h:1")
+        assert "tool_choice" not in turn.sent and turn.sent["tools"][0]["function"]["name"] == "A"
+        assert turn.function == "A"
+        out = turn.answer(_answer({"role": "assistant", "tool_calls": [CALL]}), CTX)
+        assert out["choices"][0]["message"] == {"role": "assistant", "content": '{"city": "Paris"}'}
+    finally:
+        negotiation.forget()
