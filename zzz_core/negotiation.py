@@ -138,6 +138,9 @@ class Adjustment:
         return f"leaving {self.param!r} out"
 
 
+_JSON_MODE = Adjustment("response_format", "json_mode")
+
+
 def _schema_spec(response_format: Any) -> Mapping[str, Any] | None:
     """The ``json_schema`` part of a ``json_schema`` response format, else None."""
     if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
@@ -276,8 +279,10 @@ def learn(exc: BaseException, sent: dict[str, Any], host: str, asked: Mapping[st
         known = _learned.get((host, model), ())
         if any(k.action == "rename" and k.to == adjustment.param for k in known):
             return False  # both names rejected: renaming back would go round in circles
-        if adjustment in known:
-            return True  # another thread learned it meanwhile; prepare() applies it
+        if adjustment in known or (adjustment.action == "function_call" and _JSON_MODE in known):
+            # Another thread learned it meanwhile (or already went past it to JSON mode: a
+            # call that started before then must not put the refused function call back).
+            return True
         # json_schema's stand-in goes first: a drop of response_format learned for json_object
         # must see the json_object it makes (prepare applies them in this order).
         _learned[(host, model)] = (adjustment, *known) if adjustment.action == "function_call" else (*known, adjustment)
@@ -289,7 +294,7 @@ def _fall_back_to_json_mode(exc: BaseException, host: str, model: str) -> bool:
     """The forced function was refused too: JSON mode takes its place in what was learned."""
     from .function_answers import NOT_CALLED  # here, not at import (see _refuses_function_calling)
 
-    json_mode = Adjustment("response_format", "json_mode")
+    json_mode = _JSON_MODE
     with _lock:
         known = _learned.get((host, model), ())
         if json_mode in known:

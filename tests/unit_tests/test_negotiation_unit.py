@@ -330,3 +330,20 @@ def test_a_dropped_tool_choice_still_hands_the_call_back_as_content() -> None:
         assert out["choices"][0]["message"] == {"role": "assistant", "content": '{"city": "Paris"}'}
     finally:
         negotiation.forget()
+
+
+def test_a_late_json_schema_refusal_never_brings_the_refused_function_call_back() -> None:
+    # Two calls start together; one learns the function call and then JSON mode, and only then
+    # does the other's json_schema refusal arrive: it resends in JSON mode, and nothing puts the
+    # function call (refused) back in front of it for the calls to come.
+    negotiation.forget()
+    try:
+        sent = _learn_function_call("h:1")
+        assert negotiation.learn(err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
+                                     "unsupported_parameter"), sent, "h:1", ASKED)  # fmt: skip
+        late = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+        assert negotiation.learn(late, ASKED, "h:1", ASKED)  # resend: prepare() now asks for JSON mode
+        assert negotiation.learned("h:1", "m") == (Adjustment("response_format", "json_mode"),)
+        assert negotiation.attempt(ASKED, "h:1").sent["response_format"] == {"type": "json_object"}
+    finally:
+        negotiation.forget()
