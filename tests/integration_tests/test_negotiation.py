@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -294,6 +295,21 @@ def test_caller_tools_skip_the_function_call_step(sim, stream) -> None:
     for sent in (first[1].body, second[0].body):
         assert sent["tools"] == [TOOL] and "tool_choice" not in sent
     assert isinstance(Forecast.model_validate_json(result.choices[0].content), Forecast)
+
+
+def test_concurrent_first_calls_all_end_in_json_mode(sim) -> None:
+    # Calls that start together learn the steps in any order; a json_schema refusal that arrives
+    # after another call learned JSON mode must not bring the refused function call back.
+    gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
+    for _ in range(3):
+        model = model_rejecting(sim, "json_schema", "tools")
+        body = build_chat_request(model, FORECAST_ASK, response_format=SCHEMA_FORMAT)
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(gw.chat, [body] * 16))
+        assert all(isinstance(Forecast.model_validate_json(r.choices[0].content), Forecast) for r in results)
+        sim.clear_requests()
+        gw.chat(body)
+        assert [asked_for(r.body) for r in chat_calls(sim)] == ["json_object"]
 
 
 # -- LangChain ---------------------------------------------------------------------------
