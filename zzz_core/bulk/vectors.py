@@ -15,8 +15,8 @@ same as with ``json.loads``; only where it is faster does it differ.
 
 :func:`checked_vectors` is what stands in for decoding: the count of vectors, their order,
 and each vector's shape are checked (a :class:`RawVector` holds only number characters,
-non-empty elements; a base64 string decodes to whole float32 values; every vector of an
-answer has the same length), so a short, empty or mangled answer is a ``ValueError`` the
+non-empty elements; a base64 string is whole float32 values, by its alphabet and length;
+every vector of an answer has the same length), so a short, empty or mangled answer is a ``ValueError`` the
 runner records for each of its items, never a line written with a wrong vector.  The
 spelling of the numbers is read in the first vector of each answer only (``1.2.3`` would
 fail there): a gateway's JSON encoder spells every vector alike, and reading all of them is
@@ -54,8 +54,6 @@ class RawVector:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RawVector) and other.text == self.text
 
-    __hash__ = None  # type: ignore[assignment]  # mutable-looking, compared by text
-
     def __repr__(self) -> str:
         return f"RawVector({self.text[:40]!r}{'...' if len(self.text) > 40 else ''})"
 
@@ -84,7 +82,7 @@ def loads_embeddings(raw: bytes) -> Any:
         if end < 0:  # cut off: json.loads says where
             return json.loads(raw)
         pieces.append(raw[copied:start])
-        pieces.append(b"%d" % len(spans))  # a placeholder: the vector's number
+        pieces.append(b'"\\u0000%d"' % len(spans))  # a placeholder no gateway sends: NUL and the number
         spans.append((start, end + 1))
         pos = copied = end + 1
     if not spans:
@@ -97,7 +95,7 @@ def loads_embeddings(raw: bytes) -> Any:
     data = payload.get("data") if isinstance(payload, dict) else None
     found = 0
     for entry in data if isinstance(data, list) else ():
-        if isinstance(entry, dict) and entry.get("embedding").__class__ is int and entry["embedding"] == found:
+        if isinstance(entry, dict) and entry.get("embedding") == f"\x00{found}":
             start, end = spans[found]
             entry["embedding"] = RawVector(raw[start:end])
             found += 1

@@ -150,3 +150,11 @@ def test_parsed_float_lists_with_nan_or_infinity_are_refused(bad: float) -> None
     payload = json.loads(json.dumps({"data": [{"index": 0, "embedding": [0.5, bad]}]}))  # json reads NaN
     with pytest.raises(ValueError, match="not a finite number"):
         checked_vectors(payload, 1)
+
+
+def test_an_invalid_embedding_value_never_takes_another_entrys_vector() -> None:
+    raw = b'{"embedding":[9,9],"data":[{"index":0,"embedding":0},{"index":1,"embedding":[1,2]}]}'
+    payload = loads_embeddings(raw)
+    assert payload["data"][0]["embedding"] == 0 and payload["embedding"] == [9, 9]  # read as json.loads reads it
+    with pytest.raises(ValueError, match="embedding 0 is not a vector"):
+        checked_vectors(payload, 2)
