@@ -16,7 +16,8 @@ from . import error_map
 from .assemblers import ChatStreamAssembler, CompletionStreamAssembler
 from .error_map import ErrorContext
 from .headers import request_id_of
-from .transport import StreamSink, Transport
+from .stream_events import StreamSink
+from .transport import Transport
 
 __all__ = ["AsyncChatStream", "AsyncCompletionStream", "ChatStream", "CompletionStream"]
 

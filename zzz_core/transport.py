@@ -38,7 +38,7 @@ from .sse import SSEDecoder
 from .stream_events import StreamSink
 from .urls import host_of
 
-__all__ = ["Reply", "StreamSink", "Transport", "retry_gate", "retry_observer"]
+__all__ = ["Reply", "Transport", "retry_gate", "retry_observer"]
 
 
 log = logging.getLogger("zzz_core")
