@@ -43,8 +43,8 @@ _EXPORTS: dict[str, str] = {
     "AdaptiveLimit": "limiter",
     "AsyncAdaptiveLimiter": "limiter",
     "ConcurrencyLimiter": "limiter",
-    "ACCOUNT_STOPS": "runner",
-    "BulkReport": "runner",
+    "ACCOUNT_STOPS": "report",
+    "BulkReport": "report",
     "arun_bulk": "runner",
     "run_bulk": "runner",
     "BatchClient": "batch",
@@ -79,6 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
     from .ray import ChatRows, CompletionRows, EmbeddingRows
     from .ray_limiter import RayLimiter, shared_limiter
+    from .report import ACCOUNT_STOPS, BulkReport
     from .results import (
         BulkOutcome,
         DoneIndex,
@@ -89,4 +90,4 @@ if TYPE_CHECKING:  # pragma: no cover
         read_results,
         success_record,
     )
-    from .runner import ACCOUNT_STOPS, BulkReport, arun_bulk, run_bulk
+    from .runner import arun_bulk, run_bulk

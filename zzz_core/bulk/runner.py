@@ -42,7 +42,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from .. import errors as E
@@ -54,20 +53,14 @@ from .inputs import BulkItem, Source, iter_items, normalize_kind, scan
 from .limiter import AsyncAdaptiveLimiter, ConcurrencyLimiter, HeldSlot
 from .packing import pack_key, packed_body, split_answer
 from .progress import Snapshot, make_progress
+from .report import ACCOUNT_STOPS, BulkReport, short_error
 from .results import ResultsFile, error_record, load_index, success_lines, success_record
 from .turns import RATE_LIMIT_PATIENCE, end_turn, take_turn
 from .vectors import checked_vectors, loads_embeddings
 
-__all__ = ["ACCOUNT_STOPS", "BulkReport", "arun_bulk", "run_bulk"]
+__all__ = ["ACCOUNT_STOPS", "BulkReport", "arun_bulk", "run_bulk"]  # (the first two live in .report)
 
 log = logging.getLogger("zzz_core.bulk")
-
-ACCOUNT_STOPS: tuple[type[BaseException], ...] = (
-    E.InsufficientBalanceError,
-    E.AuthenticationError,
-    E.PermissionDeniedError,
-) + ((E.BudgetExceededError,) if hasattr(E, "BudgetExceededError") else ())
-"""Failures that end the job instead of being recorded: no other item would fare better."""
 
 BULK_MAX_RETRIES = 6
 """``max_retries`` of a gateway the runner builds itself: a long job meets more throttling."""
@@ -78,73 +71,6 @@ _DECODERS = {
     "completions": (parse_completion_response, "choices"),
     "embeddings": (None, "data"),
 }
-
-
-@dataclass(slots=True)
-class BulkReport:
-    """How a bulk run ended."""
-
-    output: str
-    total: int
-    already_done: int = 0
-    """Recorded by earlier runs and skipped."""
-    succeeded: int = 0
-    failed: int = 0
-    """Recorded this run with a per-item error."""
-    retryable_failed: int = 0
-    stopped: str | None = None
-    """``"account"`` (balance, key, permission), ``"budget"`` (max_cost) or None."""
-    stop_error: BaseException | None = None
-    last_error: BaseException | None = None
-    """The last per-item failure recorded this run (the output holds all of them)."""
-    abandoned: int = 0
-    """Requests still in flight when the stop's grace period ended (not recorded)."""
-    tokens: int = 0
-    cost: float | None = None
-    currency: str | None = None
-    elapsed: float = 0.0
-    limit: int = 0
-    """The concurrency limit at the end."""
-
-    @property
-    def recorded(self) -> int:
-        return self.already_done + self.succeeded + self.failed
-
-    @property
-    def complete(self) -> bool:
-        """Every item of the input is recorded (some may be failures)."""
-        return self.recorded >= self.total
-
-    @property
-    def exit_status(self) -> int:
-        """The CLI's: 0 all recorded, 3 an account or budget stop, 1 otherwise."""
-        if self.stopped in ("account", "budget"):
-            return 3
-        return 0 if self.complete else 1
-
-    def summary(self) -> str:
-        parts = [f"{self.recorded} of {self.total} done"]
-        if self.failed:
-            retry = f", {self.retryable_failed} transient" if self.retryable_failed else ""
-            parts.append(
-                f"({self.failed} failed{retry}: see the output's error lines; --retry-failed sends them again)"
-            )
-        text = " ".join(parts)
-        if self.stopped == "account":
-            text = f"stopped: {_short(self.stop_error)}. {text}; top up and run the same command again to resume"
-        elif self.stopped == "budget":
-            text = f"stopped: max_cost reached ({_short(self.stop_error)}). {text}; raise --max-cost and run the same command again to resume"  # noqa: E501
-        elif not self.complete:
-            text += "; run the same command again to resume"
-        cost = f", cost {self.cost:.4f}{' ' + self.currency if self.currency else ''}" if self.cost is not None else ""
-        return f"{text} [{self.elapsed:.1f}s, {self.tokens:,} tokens{cost}, concurrency {self.limit}]"
-
-
-def _short(exc: BaseException | None) -> str:
-    if exc is None:
-        return "unknown"
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:200]}".rstrip(".")
 
 
 class _Job:
@@ -176,7 +102,7 @@ class _Job:
         if self.report.stopped is None:
             self.report.stopped = kind
             self.report.stop_error = exc
-            log.warning("zzz bulk: %s; finishing the requests in flight, sending no more", _short(exc))
+            log.warning("zzz bulk: %s; finishing the requests in flight, sending no more", short_error(exc))
         self.stop.set()
 
     def _enter(self, expected: int) -> HeldSlot:
