@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,6 +17,14 @@ BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_toke
         "logprobs": True, "presence_penalty": 0.1, "parallel_tool_calls": True, "stream_options": {},
         "response_format": {"type": "json_schema",
                             "json_schema": {"name": "A", "schema": {"type": "object"}}}}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _nothing_learned() -> Iterator[None]:
+    """What negotiation learns lasts for the process: each test starts and ends without it."""
+    negotiation.forget()
+    yield
+    negotiation.forget()
 
 
 def err(status: int, message: str, param: str | None = None, code: str | None = None) -> E.ZZZError:
@@ -82,17 +91,13 @@ def test_json_mode_keeps_the_schema_for_the_model() -> None:
 
 
 def test_learned_adjustments_are_per_host_and_model_and_never_circle() -> None:
-    negotiation.forget()
-    try:
-        e = err(400, "Use 'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
-        assert negotiation.learn(e, BODY, "a:1")
-        assert "max_completion_tokens" in negotiation.prepare(BODY, "a:1")
-        assert negotiation.prepare(BODY, "b:1") == BODY
-        assert negotiation.prepare({**BODY, "model": "other"}, "a:1")["max_tokens"] == 5
-        back = err(400, "Unrecognized request argument supplied: max_completion_tokens", None, None)
-        assert not negotiation.learn(back, negotiation.prepare(BODY, "a:1"), "a:1")
-    finally:
-        negotiation.forget()
+    e = err(400, "Use 'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
+    assert negotiation.learn(e, BODY, "a:1")
+    assert "max_completion_tokens" in negotiation.prepare(BODY, "a:1")
+    assert negotiation.prepare(BODY, "b:1") == BODY
+    assert negotiation.prepare({**BODY, "model": "other"}, "a:1")["max_tokens"] == 5
+    back = err(400, "Unrecognized request argument supplied: max_completion_tokens", None, None)
+    assert not negotiation.learn(back, negotiation.prepare(BODY, "a:1"), "a:1")
 
 
 def test_without_disabled() -> None:
@@ -145,28 +150,20 @@ def _learn_function_call(host: str) -> dict:
     ],
 )
 def test_a_refused_function_call_becomes_json_mode(refusal, caplog) -> None:
-    negotiation.forget()
-    try:
-        sent = _learn_function_call("h:1")
-        assert negotiation.learn(err(*refusal), sent, "h:1", ASKED)
-        assert negotiation.learned("h:1", "m") == (Adjustment("response_format", "json_mode"),)
-        again = negotiation.prepare(ASKED, "h:1")
-        assert again["response_format"] == {"type": "json_object"} and "tools" not in again
-        assert "JSON mode" in caplog.records[-1].getMessage()
-    finally:
-        negotiation.forget()
+    sent = _learn_function_call("h:1")
+    assert negotiation.learn(err(*refusal), sent, "h:1", ASKED)
+    assert negotiation.learned("h:1", "m") == (Adjustment("response_format", "json_mode"),)
+    again = negotiation.prepare(ASKED, "h:1")
+    assert again["response_format"] == {"type": "json_object"} and "tools" not in again
+    assert "JSON mode" in caplog.records[-1].getMessage()
 
 
 def test_a_refusal_of_the_callers_own_tools_is_not_negotiated() -> None:
-    negotiation.forget()
-    try:
-        own = {**ASKED, "tools": [{"type": "function", "function": {"name": "own"}}], "response_format": None}
-        refused = err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
-                      "unsupported_parameter")  # fmt: skip
-        assert not negotiation.learn(refused, own, "h:1", own)
-        assert negotiation.learned("h:1", "m") == ()
-    finally:
-        negotiation.forget()
+    own = {**ASKED, "tools": [{"type": "function", "function": {"name": "own"}}], "response_format": None}
+    refused = err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
+                  "unsupported_parameter")  # fmt: skip
+    assert not negotiation.learn(refused, own, "h:1", own)
+    assert negotiation.learned("h:1", "m") == ()
 
 
 def _answer(message: dict, finish: str = "tool_calls") -> dict:
@@ -187,18 +184,14 @@ def test_the_forced_call_is_handed_back_as_content() -> None:
 
 
 def test_an_answer_without_the_call_is_learned_as_json_mode() -> None:
-    negotiation.forget()
-    try:
-        sent = _learn_function_call("h:1")
-        turn = negotiation.attempt(ASKED, "h:1")
-        assert turn.function == "A" and turn.sent == sent
-        with pytest.raises(E.GatewayError) as info:
-            turn.answer(_answer({"role": "assistant", "content": "Paris"}, "stop"), CTX)
-        assert info.value.code == function_answers.NOT_CALLED and not info.value.retryable
-        assert turn.learn(info.value)
-        assert negotiation.attempt(ASKED, "h:1").sent["response_format"] == {"type": "json_object"}
-    finally:
-        negotiation.forget()
+    sent = _learn_function_call("h:1")
+    turn = negotiation.attempt(ASKED, "h:1")
+    assert turn.function == "A" and turn.sent == sent
+    with pytest.raises(E.GatewayError) as info:
+        turn.answer(_answer({"role": "assistant", "content": "Paris"}, "stop"), CTX)
+    assert info.value.code == function_answers.NOT_CALLED and not info.value.retryable
+    assert turn.learn(info.value)
+    assert negotiation.attempt(ASKED, "h:1").sent["response_format"] == {"type": "json_object"}
 
 
 def _events(*deltas: dict, finish: str | None = "tool_calls") -> list[dict]:
@@ -268,82 +261,66 @@ def test_a_refused_json_object_never_drops_a_later_json_schema() -> None:
     # Learned on a json_object call: leaving response_format out.  A json_schema call must not
     # lose its schema unsaid: it takes its own steps, and the drop then meets the json_object
     # that JSON mode makes (the schema stays in the system message).
-    negotiation.forget()
-    try:
-        as_object = {**ASKED, "response_format": {"type": "json_object"}}
-        refused = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
-        assert negotiation.learn(refused, as_object, "h:1", as_object)
-        assert "response_format" not in negotiation.prepare(as_object, "h:1")
-        assert negotiation.prepare(ASKED, "h:1") == ASKED  # json_schema is tried as asked
-        assert negotiation.learn(refused, ASKED, "h:1", ASKED)
-        sent = negotiation.prepare(ASKED, "h:1")
-        assert negotiation.forced_function(ASKED, sent) == "A"
-        no_tools = err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
-                       "unsupported_parameter")  # fmt: skip
-        assert negotiation.learn(no_tools, sent, "h:1", ASKED)
-        final = negotiation.prepare(ASKED, "h:1")
-        assert "response_format" not in final and "tools" not in final
-        assert final["messages"][0]["role"] == "system" and "JSON schema" in final["messages"][0]["content"]
-    finally:
-        negotiation.forget()
+    as_object = {**ASKED, "response_format": {"type": "json_object"}}
+    refused = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+    assert negotiation.learn(refused, as_object, "h:1", as_object)
+    assert "response_format" not in negotiation.prepare(as_object, "h:1")
+    assert negotiation.prepare(ASKED, "h:1") == ASKED  # json_schema is tried as asked
+    assert negotiation.learn(refused, ASKED, "h:1", ASKED)
+    sent = negotiation.prepare(ASKED, "h:1")
+    assert negotiation.forced_function(ASKED, sent) == "A"
+    no_tools = err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
+                   "unsupported_parameter")  # fmt: skip
+    assert negotiation.learn(no_tools, sent, "h:1", ASKED)
+    final = negotiation.prepare(ASKED, "h:1")
+    assert "response_format" not in final and "tools" not in final
+    assert final["messages"][0]["role"] == "system" and "JSON schema" in final["messages"][0]["content"]
 
 
 def test_a_refusal_naming_another_parameter_keeps_the_forced_function() -> None:
     # The forced call's body also carries temperature; a refusal naming temperature (whose text
     # mentions tools) drops temperature, not the function call.
-    negotiation.forget()
-    try:
-        asked = {**ASKED, "temperature": 0.7}
-        refused = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
-        assert negotiation.learn(refused, asked, "h:1", asked)
-        sent = negotiation.prepare(asked, "h:1")
-        no_temperature = err(400, "Unsupported value: 'temperature' does not support 0.7 with tools.",
-                             "temperature", "unsupported_value")  # fmt: skip
-        assert negotiation.learn(no_temperature, sent, "h:1", asked)
-        assert negotiation.learned("h:1", "m") == (
-            Adjustment("response_format", "function_call"),
-            Adjustment("temperature", "drop"),
-        )
-        final = negotiation.prepare(asked, "h:1")
-        assert "temperature" not in final and negotiation.forced_function(asked, final) == "A"
-    finally:
-        negotiation.forget()
+    asked = {**ASKED, "temperature": 0.7}
+    refused = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+    assert negotiation.learn(refused, asked, "h:1", asked)
+    sent = negotiation.prepare(asked, "h:1")
+    no_temperature = err(400, "Unsupported value: 'temperature' does not support 0.7 with tools.",
+                         "temperature", "unsupported_value")  # fmt: skip
+    assert negotiation.learn(no_temperature, sent, "h:1", asked)
+    assert negotiation.learned("h:1", "m") == (
+        Adjustment("response_format", "function_call"),
+        Adjustment("temperature", "drop"),
+    )
+    final = negotiation.prepare(asked, "h:1")
+    assert "temperature" not in final and negotiation.forced_function(asked, final) == "A"
 
 
 def test_a_dropped_tool_choice_still_hands_the_call_back_as_content() -> None:
     # Learned first on the caller's own tools: the model refuses a named tool_choice.  The
     # forced function standing in for json_schema then goes without it; the call it answers
     # with is still the JSON content, and no tool call reaches the caller.
-    negotiation.forget()
-    try:
-        own = {**ASKED, "tools": [{"type": "function", "function": {"name": "own"}}], "tool_choice": FORCED}
-        del own["response_format"]
-        named = err(400, "Unsupported value: 'tool_choice' named functions are not supported", "tool_choice",
-                    "unsupported_value")  # fmt: skip
-        assert negotiation.learn(named, own, "h:1", own)
-        no_schema = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
-        assert negotiation.learn(no_schema, ASKED, "h:1", ASKED)
-        turn = negotiation.attempt(ASKED, "h:1")
-        assert "tool_choice" not in turn.sent and turn.sent["tools"][0]["function"]["name"] == "A"
-        assert turn.function == "A"
-        out = turn.answer(_answer({"role": "assistant", "tool_calls": [CALL]}), CTX)
-        assert out["choices"][0]["message"] == {"role": "assistant", "content": '{"city": "Paris"}'}
-    finally:
-        negotiation.forget()
+    own = {**ASKED, "tools": [{"type": "function", "function": {"name": "own"}}], "tool_choice": FORCED}
+    del own["response_format"]
+    named = err(400, "Unsupported value: 'tool_choice' named functions are not supported", "tool_choice",
+                "unsupported_value")  # fmt: skip
+    assert negotiation.learn(named, own, "h:1", own)
+    no_schema = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+    assert negotiation.learn(no_schema, ASKED, "h:1", ASKED)
+    turn = negotiation.attempt(ASKED, "h:1")
+    assert "tool_choice" not in turn.sent and turn.sent["tools"][0]["function"]["name"] == "A"
+    assert turn.function == "A"
+    out = turn.answer(_answer({"role": "assistant", "tool_calls": [CALL]}), CTX)
+    assert out["choices"][0]["message"] == {"role": "assistant", "content": '{"city": "Paris"}'}
 
 
 def test_a_late_json_schema_refusal_never_brings_the_refused_function_call_back() -> None:
     # Two calls start together; one learns the function call and then JSON mode, and only then
     # does the other's json_schema refusal arrive: it resends in JSON mode, and nothing puts the
     # function call (refused) back in front of it for the calls to come.
-    negotiation.forget()
-    try:
-        sent = _learn_function_call("h:1")
-        assert negotiation.learn(err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
-                                     "unsupported_parameter"), sent, "h:1", ASKED)  # fmt: skip
-        late = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
-        assert negotiation.learn(late, ASKED, "h:1", ASKED)  # resend: prepare() now asks for JSON mode
-        assert negotiation.learned("h:1", "m") == (Adjustment("response_format", "json_mode"),)
-        assert negotiation.attempt(ASKED, "h:1").sent["response_format"] == {"type": "json_object"}
-    finally:
-        negotiation.forget()
+    sent = _learn_function_call("h:1")
+    assert negotiation.learn(err(400, "Unsupported parameter: 'tools' is not supported with this model.", "tools",
+                                 "unsupported_parameter"), sent, "h:1", ASKED)  # fmt: skip
+    late = err(400, "This response_format type is unavailable now", None, "invalid_request_error")
+    assert negotiation.learn(late, ASKED, "h:1", ASKED)  # resend: prepare() now asks for JSON mode
+    assert negotiation.learned("h:1", "m") == (Adjustment("response_format", "json_mode"),)
+    assert negotiation.attempt(ASKED, "h:1").sent["response_format"] == {"type": "json_object"}
