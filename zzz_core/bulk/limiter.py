@@ -155,9 +155,11 @@ class AdaptiveLimit:
         self._decreased_to = 0.0
         """The limit the last decrease left."""
         self._steps_in_a_row = 0
+        """Steps down (not halvings) in a row, the limit not growing in between."""
         self._halved_last = False
         self._grace = 0
-        """Requests in flight at the last decrease; their throttles do not decrease again."""
+        """Requests in flight at the last decrease: their throttles do not decrease again, their
+        answers do not count in a window."""
         self._next_request_at = -math.inf
         self._tokens = float(tokens_per_minute or 0) / 60.0
         self._tokens_at = clock()

@@ -141,6 +141,8 @@ def test_rejects_bad_settings():
         AdaptiveLimit(1, 10, backoff=1.5)
     with pytest.raises(ValueError):
         AdaptiveLimit(1, 10, requests_per_minute=0)
+    with pytest.raises(ValueError):
+        AdaptiveLimit(1, 10, headroom=1.0)
 
 
 async def test_async_limiter_bounds_concurrency_and_learns():

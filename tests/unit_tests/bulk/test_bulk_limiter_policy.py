@@ -85,6 +85,23 @@ def test_random_throttles_below_the_cap_do_not_halve_the_limit_again_and_again()
     assert 0.03 <= limit.background <= 0.07  # it measured the random share
 
 
+def test_twice_the_random_share_still_leaves_the_limit_near_the_cap():
+    # 10% throttled at random (the tolerance) on top of the cap of 50: the background
+    # estimate follows it up, and the limit stays near the cap (the previous policy, in a
+    # model of case k's gateway at this share, averaged 7).
+    means = []
+    for seed in range(6):
+        rng = random.Random(seed)
+        limit = _settled()
+        levels = []
+        for _ in range(400):
+            _round(limit, 50, rng, 0.10, churn=3)
+            levels.append(limit.limit)
+        means.append(sum(levels[20:]) / len(levels[20:]))
+        assert limit.background >= 0.07
+    assert min(means) >= 35 and sum(means) / len(means) >= 44, means
+
+
 def test_random_throttles_alone_leave_the_limit_growing():
     # No cap at all, 5% of answers throttled at random: the limit grows to its maximum
     # (the previous policy, a decrease at more than 10% of a window, halved it now and then).
