@@ -477,3 +477,16 @@ def test_disabled_params_are_never_sent_by_any_class(sim) -> None:
     sim.clear_requests()
     kept.invoke("hi")
     assert sim.requests[0].body["user"] == "u2"  # only the listed values are left out
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_a_schema_name_no_function_may_have_still_gets_its_function_call(sim, stream) -> None:
+    # json_schema names are the caller's; the simulator, as OpenAI, refuses the same name as a function's.
+    model = model_rejecting(sim, "json_schema")
+    gw = Gateway.from_settings(api_key=KEY, base_url=sim.base_url, max_retries=0)
+    named = {"type": "json_schema", "json_schema": {**SCHEMA_FORMAT["json_schema"], "name": "forecast v1.2"}}
+    body = build_chat_request(model, FORECAST_ASK, response_format=named, stream=stream)
+    result, first, second = twice(sim, lambda: chat_once(gw, body, stream))
+    assert [asked_for(r.body) for r in first] == ["json_schema", "function"]
+    assert first[1].body["tools"][0]["function"]["name"] == "forecast_v1_2" and len(second) == 1
+    _check_answer(result)
