@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import json
 import random
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -117,9 +116,6 @@ class SimConfig:
     def quirks(self) -> bool:
         """智增增's documented oddities on success bodies: ``"id": ""`` and ``"model": null``."""
         return self.dialect == "zhizengzeng" and self.zzz_quirks
-
-
-_FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
 class _Invalid(Exception):
@@ -225,21 +221,14 @@ def _validate_chat(body: Any) -> tuple[str, list[dict[str, Any]]]:
         raise _Invalid("参数错误：messages 必须是数组")
     if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
         raise _Invalid("参数错误：messages 的每一项必须是带 role 的对象")
-    for i, tool in enumerate(body.get("tools") or []):  # OpenAI's check of a function's name, relayed
-        name = (tool.get("function") or {}).get("name") if isinstance(tool, dict) else None
-        if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
-            raise _Invalid(
-                f"Invalid 'tools[{i}].function.name': string does not match pattern. "
-                "Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'."
-            )
     return model, messages
 
 
 def _chat(req: SimRequest, cfg: SimConfig) -> SimResponse:
     body = req.json()
     model, messages = _validate_chat(body)
-    if dropped := signatures.check_history(model, messages):
-        raise _Invalid(dropped)
+    if refused := tools.bad_function_name(body.get("tools")) or signatures.check_history(model, messages):
+        raise _Invalid(refused)  # OpenAI's check of the function names, then the signatures' history
     last_user = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=-1)
     question = answers.message_text(messages[last_user].get("content")) if last_user >= 0 else ""
     names: dict[str, str] = {}

@@ -14,8 +14,17 @@ from typing import Any
 
 from .answers import _CJK, STOPWORDS, synthesize
 
-__all__ = ["choose_tools", "split_name", "stem", "tool_call_arguments", "tool_description", "tool_name"]
+__all__ = [
+    "bad_function_name",
+    "choose_tools",
+    "split_name",
+    "stem",
+    "tool_call_arguments",
+    "tool_description",
+    "tool_name",
+]
 
+_FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _NAME_PART_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ASCII_WORD_RE = re.compile(r"[A-Za-z][A-Za-z']*")
 _CJK_PAIR_RE = re.compile(rf"(?=([{_CJK}]{{2}}))")
@@ -150,3 +159,15 @@ def tool_call_arguments(tool: dict[str, Any], question: str) -> dict[str, Any]:
     schema = fn.get("parameters") or {"type": "object", "properties": {}}
     value = synthesize(schema, question)
     return value if isinstance(value, dict) else {}
+
+
+def bad_function_name(listed: Any) -> str | None:
+    """OpenAI's 400 message for the first tool whose function name it refuses, or None."""
+    for i, tool in enumerate(listed if isinstance(listed, list) else []):
+        name = (tool.get("function") or {}).get("name") if isinstance(tool, dict) else None
+        if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+            return (
+                f"Invalid 'tools[{i}].function.name': string does not match pattern. "
+                "Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'."
+            )
+    return None
