@@ -93,7 +93,18 @@ _REJECTION_TEXT = re.compile(
     r"unavailable now|not support|invalid (parameter|argument)",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A name in the message counts only where the message names it as the thing refused: quoted
+# ('temperature', `presence_penalty`), after "parameter"/"argument supplied:"/"invalid"/"unknown"
+# ("invalid temperature: ..."), or before "is not"/"not supported" ("Logprobs is not supported").
+# A word that merely occurs ("Image input is not supported for this user") names nothing: the
+# caller's ``user`` or ``stop`` would be dropped from every later call for a 400 about something else.
+_N = r"[A-Za-z_][A-Za-z0-9_]*"
+_NAMED = re.compile(
+    rf"['\"`]({_N})['\"`]"
+    rf"|(?:argument\s+supplied:|parameter|argument|invalid|unsupported|unknown|unrecognized)\s+({_N})"
+    rf"|\b({_N})\s+(?:is\s+|are\s+)?(?:not\s+supported|not\s+allowed|only\s+allowed)",
+    re.IGNORECASE,
+)
 _FUNCTION_PARAMS = frozenset({"tools", "tool_choice", "functions", "function_call"})
 _FUNCTION_TEXT = re.compile(r"\btools?\b|tool_choice|tool.?call|function.?call", re.IGNORECASE)
 
@@ -212,7 +223,8 @@ def diagnose(exc: BaseException, body: Mapping[str, Any]) -> Adjustment | None:
     param, text, aliased = found
     keys = {str(k).lower(): k for k in body}  # Gemini writes "Logprobs is not supported"
     candidates = [*aliased, param] if param else list(aliased)
-    candidates += [keys[w.lower()] for w in _NAME.findall(text) if w.lower() in keys]
+    named = ("".join(groups) for groups in _NAMED.findall(text))
+    candidates += [keys[w.lower()] for w in named if w.lower() in keys]
     if "response_format" in text and "response_format" in body:
         candidates.insert(0, "response_format")
     for name in candidates:

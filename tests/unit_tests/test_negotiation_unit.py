@@ -83,6 +83,18 @@ def test_other_failures_are_not_negotiated(status, message, param, code) -> None
     assert diagnose(err(status, message, param, code), BODY) is None
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["Image input is not supported for this user", "This model does not support image input; stop sending images"],
+)
+def test_a_word_that_merely_occurs_in_the_message_names_nothing(message) -> None:
+    # The body's "user" and "stop" occur in these texts, but the 400 is about the image: nothing
+    # is dropped (it would be, from every later call of the model).
+    body = {**BODY, "user": "u-1", "stop": ["\n"]}
+    assert diagnose(err(400, message, None, "invalid_request_error"), body) is None
+    assert diagnose(err(400, "Unsupported parameter: 'user'", None, None), body) == Adjustment("user", "drop")
+
+
 def test_json_mode_keeps_the_schema_for_the_model() -> None:
     out = Adjustment("response_format", "json_mode").apply(BODY)
     assert out["response_format"] == {"type": "json_object"}
@@ -97,7 +109,9 @@ def test_learned_adjustments_are_per_host_and_model_and_never_circle() -> None:
     assert negotiation.prepare(BODY, "b:1") == BODY
     assert negotiation.prepare({**BODY, "model": "other"}, "a:1")["max_tokens"] == 5
     back = err(400, "Unrecognized request argument supplied: max_completion_tokens", None, None)
-    assert not negotiation.learn(back, negotiation.prepare(BODY, "a:1"), "a:1")
+    renamed = negotiation.prepare(BODY, "a:1")
+    assert diagnose(back, renamed) == Adjustment("max_completion_tokens", "rename", "max_tokens")
+    assert not negotiation.learn(back, renamed, "a:1")  # named, but renaming back would circle
 
 
 def test_without_disabled() -> None:
