@@ -22,7 +22,6 @@ import pytest
 
 from zzz_cli import _capture, main
 from zzz_core import errors as E
-from zzz_core import negotiation
 from zzz_core.gateway import Gateway
 from zzz_testing import GatewaySimulator
 from zzz_testing.replay import load_capture
@@ -189,7 +188,6 @@ def test_a_rejected_parameter_is_negotiated_away_in_replay_as_live(captured: Any
     dialect, path, sim = captured
     body = {"model": MODEL, "messages": [{"role": "user", "content": "Reply with the single word OK."}],
             "max_tokens": 16, "parallel_tool_calls": True}  # fmt: skip
-    negotiation.forget()  # learned per host:port for the process: a later simulator may get these ports
     with GatewaySimulator(dialect, replay=path, api_keys=[KEY]) as replay:
         answers = []
         for target in (sim, replay):
@@ -199,7 +197,6 @@ def test_a_rejected_parameter_is_negotiated_away_in_replay_as_live(captured: Any
                 answers.append(gw.chat(dict(body)).choices[0].content)
             finally:
                 gw.close()
-                negotiation.forget()
             assert [("parallel_tool_calls" in r.body) for r in target.requests] == [True, False]
     assert answers[0] == answers[1]
 

@@ -20,7 +20,6 @@ import pytest
 
 from zzz_cli import main
 from zzz_core import errors as E
-from zzz_core import negotiation
 from zzz_core.gateway import Gateway
 from zzz_testing import GatewaySimulator
 from zzz_testing.replay import load_capture
@@ -140,12 +139,8 @@ async def test_async_gateway_failure_probes_raise_the_live_typed_errors(cap: Cap
 async def test_async_negotiation_resends_without_the_rejected_parameter(cap: Captured) -> None:
     """The unsupported-parameter probe's 400 makes zzz_core resend without it: the resend is the chat probe."""
     cap.replay.clear_requests()
-    negotiation.forget()  # learned per host:port for the process: a later simulator may get this port
-    try:
-        async with Gateway.from_settings(api_key=KEY, **cap.settings(cap.replay)) as gw:
-            result = await gw.achat(_chat(parallel_tool_calls=True))
-    finally:
-        negotiation.forget()
+    async with Gateway.from_settings(api_key=KEY, **cap.settings(cap.replay)) as gw:
+        result = await gw.achat(_chat(parallel_tool_calls=True))
     assert result.choices[0].content == cap.recorded_content()
     assert [("parallel_tool_calls" in r.body) for r in cap.replay.requests] == [True, False]
 

@@ -1,9 +1,11 @@
-"""zzz_core.negotiation's decisions, pure: which 400s are about a parameter, and what is done."""
+"""zzz_core.negotiation's decisions, pure: which 400s are about a parameter, and what is done.
+
+Each test starts with nothing learned (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,14 +19,6 @@ BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_toke
         "logprobs": True, "presence_penalty": 0.1, "parallel_tool_calls": True, "stream_options": {},
         "response_format": {"type": "json_schema",
                             "json_schema": {"name": "A", "schema": {"type": "object"}}}}  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _nothing_learned() -> Iterator[None]:
-    """What negotiation learns lasts for the process: each test starts and ends without it."""
-    negotiation.forget()
-    yield
-    negotiation.forget()
 
 
 def err(status: int, message: str, param: str | None = None, code: str | None = None) -> E.ZZZError:
