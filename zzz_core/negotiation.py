@@ -262,7 +262,8 @@ _lock = threading.Lock()
 
 
 def learned(host: str, model: str) -> tuple[Adjustment, ...]:
-    """The adjustments learned for ``model`` at ``host`` (in the order they were learned)."""
+    """The adjustments learned for ``model`` at ``host``, in the order :func:`prepare` applies them
+    (json_schema's stand-in first, the others as they were learned)."""
     return _learned.get((host, model), ())
 
 
