@@ -36,7 +36,8 @@ What is done (each :class:`Adjustment` is pure: body in, body out):
   never replaced: this step is skipped;
 * that function call refused too (a parameter rejection naming ``tools``/``tool_choice``
   or function calling, or an answer without the call): JSON mode
-  (``json_object``) with the schema given to the model in a system message, learned in
+  (``json_object``) with the schema given to the model in a system message (joined to the caller's leading
+  plain-text one: several upstreams take one system message only), learned in
   the function call's place; ``json_object`` rejected: dropped, the instruction kept;
 * anything else (``temperature``, ``parallel_tool_calls``, ``stream_options``,
   ``encoding_format``, penalties, ``logprobs``...): dropped.  A ``response_format`` dropped
@@ -181,7 +182,14 @@ def _json_mode(body: dict[str, Any], response_format: Any) -> dict[str, Any]:
         body["response_format"] = {"type": "json_object"}
     if schema is not None and isinstance(body.get("messages"), list):
         text = "Answer with one JSON object only, matching this JSON schema: " + json.dumps(schema, ensure_ascii=False)
-        body["messages"] = [{"role": "system", "content": text}, *body["messages"]]
+        messages = body["messages"]
+        first = messages[0] if messages and isinstance(messages[0], Mapping) else None
+        # Several upstreams (Claude and Qwen behind a relay among them) take one leading system
+        # message only: join the caller's when it is plain text, else put ours first.
+        if first is not None and first.get("role") == "system" and isinstance(first.get("content"), str):
+            body["messages"] = [{**first, "content": f"{first['content']}\n\n{text}"}, *messages[1:]]
+        else:
+            body["messages"] = [{"role": "system", "content": text}, *messages]
     return body
 
 

@@ -96,6 +96,18 @@ def test_json_mode_keeps_the_schema_for_the_model() -> None:
     assert BODY["response_format"]["type"] == "json_schema"  # the caller's body is not modified
 
 
+def test_json_mode_joins_the_callers_system_message_instead_of_adding_a_second() -> None:
+    body = {**BODY, "messages": [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "hi"}]}
+    out = Adjustment("response_format", "json_mode").apply(body)
+    assert [m["role"] for m in out["messages"]] == ["system", "user"]
+    assert out["messages"][0]["content"].startswith("Be terse.\n\n") and "JSON schema" in out["messages"][0]["content"]
+    assert body["messages"][0]["content"] == "Be terse."  # the caller's message is not modified
+    # A system message in content parts is left whole; the instruction goes before it.
+    parts = {**BODY, "messages": [{"role": "system", "content": [{"type": "text", "text": "x"}]}]}
+    out = Adjustment("response_format", "json_mode").apply(parts)
+    assert [m["role"] for m in out["messages"]] == ["system", "system"]
+
+
 def test_learned_adjustments_are_per_host_and_model_and_never_circle() -> None:
     e = err(400, "Use 'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
     assert negotiation.learn(e, BODY, "a:1")
