@@ -183,9 +183,8 @@ async def test_a_closed_pool_is_reopened(sim):
 
 
 async def test_a_users_http_client_is_never_closed_by_us(sim):
-    from zzz_core import _compat
-
     from langchain_zzz import ChatZZZ
+    from zzz_core import _compat
 
     async_client = _compat.AsyncClient()
     sync_client = _compat.Client()

@@ -328,7 +328,9 @@ def test_success_paths(gw, sim):
     assert len(emb.vectors) == 3
 
 
-@pytest.mark.parametrize("dialect,gateway", [("zhizengzeng", "zhizengzeng"), ("newapi", "4z"), ("zhizengzeng", None), ("newapi", None)])
+@pytest.mark.parametrize(
+    "dialect,gateway", [("zhizengzeng", "zhizengzeng"), ("newapi", "4z"), ("zhizengzeng", None), ("newapi", None)]
+)
 def test_balance_for_each_gateway(dialect, gateway):
     with GatewaySimulator(dialect) as s:
         s.balance = 42.5

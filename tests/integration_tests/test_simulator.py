@@ -18,7 +18,6 @@ import pytest
 
 from zzz_core import _compat
 from zzz_testing import Fault, GatewaySimulator, cosine
-from zzz_testing.pytest_plugin import zzz_simulator, zzz_simulator_factory  # noqa: F401 (fixtures)
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwx9876"
 AUTH = {"Authorization": f"Bearer {KEY}"}

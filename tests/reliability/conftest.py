@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 from pytest_socket import enable_socket, socket_allow_hosts
-
 from reliability_kit import SleepRecorder, refused_address
 
 from zzz_core.params import reset_param_warnings

@@ -22,6 +22,7 @@ are printed at the end of the module (``pytest -s``) and listed in docs/reliabil
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import os
 import pickle
@@ -153,7 +154,7 @@ def cut(draw: st.DrawFn, data: bytes) -> list[bytes]:
         return [data]
     points = sorted(set(draw(st.lists(st.integers(1, max(1, len(data) - 1)), max_size=12))))
     bounds = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 # ====================================================== the per-event code under test
@@ -304,7 +305,7 @@ def tool_streams(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[tuple[str,
     for k, (cid, name, args) in enumerate(calls):
         text = json.dumps(args, ensure_ascii=draw(st.booleans()))
         cuts = sorted(set(draw(st.lists(st.integers(1, max(1, len(text) - 1)), max_size=5))))
-        pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)]) if b > a]
+        pieces = [text[a:b] for a, b in itertools.pairwise([0, *cuts, len(text)]) if b > a]
         index = k + 1 if style == "from_one" else k
         head = {"index": index, "id": cid, "type": "function", "function": {"name": name, "arguments": ""}}
         if style == "whole":

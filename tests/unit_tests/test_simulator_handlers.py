@@ -796,7 +796,7 @@ def test_embeddings_dimensions_and_base64() -> None:
     body = js(call("/v1/embeddings", {"model": "text-embedding-3-large", "input": "x", "dimensions": 256,
                                       "encoding_format": "base64"}))  # fmt: skip
     decoded = struct.unpack("<256f", base64.b64decode(body["data"][0]["embedding"]))
-    assert all(abs(a - b) < 1e-6 for a, b in zip(decoded, embed("x", 256)))
+    assert all(abs(a - b) < 1e-6 for a, b in zip(decoded, embed("x", 256), strict=True))
     cfg = SimConfig(honour_base64=False)
     body = js(call("/v1/embeddings", {"model": "m", "input": "x", "encoding_format": "base64"}, cfg=cfg))
     assert isinstance(body["data"][0]["embedding"], list)
@@ -822,7 +822,8 @@ def test_embedding_similarity() -> None:
     related = embed("A cat is sitting on the mat")
     unrelated = embed("Quarterly revenue grew in the semiconductor market")
     assert cosine(cat, related) > 0.5 > 0.2 > abs(cosine(cat, unrelated))
-    assert cosine(embed("北京的天气很好"), embed("北京天气晴朗")) > cosine(embed("北京的天气很好"), embed("我喜欢吃苹果"))
+    weather = embed("北京的天气很好")
+    assert cosine(weather, embed("北京天气晴朗")) > cosine(weather, embed("我喜欢吃苹果"))
     assert abs(sum(v * v for v in cat) - 1) < 1e-6 and embed("x") == embed("x")
 
 
@@ -889,7 +890,7 @@ def test_auth(dialect: str) -> None:
 # --------------------------------------------------------------------- faults
 def test_error_samples_catalogue() -> None:
     assert set(ERROR_SAMPLES) == {(d, c) for d in ("zhizengzeng", "newapi") for c in CATEGORIES}
-    for (dialect, category), (status, body) in ERROR_SAMPLES.items():
+    for (dialect, _category), (status, body) in ERROR_SAMPLES.items():
         assert status >= 400
         if dialect == "newapi":
             assert set(body) == {"error"} and "(request id: " in body["error"]["message"]
@@ -982,8 +983,8 @@ def test_json_error_to_stream_and_stream_faults_need_streams() -> None:
     resp = call("/v1/chat/completions", chat(stream=True), dialect="newapi", fault=fault)
     assert resp.status == 403 and dict(resp.headers)["Content-Type"].startswith("application/json")
     assert js(resp)["error"]["code"] == "insufficient_user_quota"
-    for fault in (Fault.mid_stream_drop(1), Fault.no_done(1), Fault.sse_error("auth"), fault):
-        assert js(call("/v1/chat/completions", chat(), fault=fault))["code"] == 0
+    for stream_fault in (Fault.mid_stream_drop(1), Fault.no_done(1), Fault.sse_error("auth"), fault):
+        assert js(call("/v1/chat/completions", chat(), fault=stream_fault))["code"] == 0
 
 
 def test_fault_header_and_completions_stream_fault() -> None:

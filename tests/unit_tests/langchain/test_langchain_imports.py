@@ -9,7 +9,9 @@ import langchain_zzz
 
 
 def test_all() -> None:
-    assert langchain_zzz.__all__ == ["ChatZZZ", "ZZZ", "ZZZCostCallbackHandler", "ZZZEmbeddings", "ZZZRerank", "zzz_cost"]
+    assert langchain_zzz.__all__ == [
+        "ChatZZZ", "ZZZ", "ZZZCostCallbackHandler", "ZZZEmbeddings", "ZZZRerank", "zzz_cost"
+    ]  # fmt: skip
     for name in langchain_zzz.__all__:
         assert getattr(langchain_zzz, name).__module__.startswith("langchain_zzz.")
 
