@@ -45,6 +45,15 @@ The policy tells a gateway's random throttles from its concurrency cap:
 - After a decrease, the requests that were already in flight say nothing of the new limit:
   their throttles do not decrease it again and their answers do not count in a window (one
   reaction per window, as TCP does).
+- More in flight is worth it only while it brings more answers per second.  A gateway that
+  never throttles (or this process's own CPU, parsing large answers) can still be saturated:
+  then each request just waits longer, throughput = limit / round trip stays flat (Little's
+  law), and every extra slot only holds one more answer in memory.  So, as TCP Vegas and
+  Netflix's concurrency-limits Gradient do, the limiter measures each window's mean round trip
+  (the time requests were in flight, summed, ÷ the answers: no per-request timing needed, so
+  the Ray keeper measures it too) and keeps the lowest seen (``min_rtt``).  A calm window raises
+  the limit only while its round trip is within ``RTT_TOLERANCE`` (1.25) × that minimum (plus
+  ``RTT_SLACK``); beyond, the limit **holds**.  Latency alone never lowers it: throttles do.
 """
 
 from __future__ import annotations
@@ -79,6 +88,11 @@ PRIOR_OUTCOMES = 100
 """How much the assumed background (half the tolerance) weighs against measured outcomes."""
 MAX_BACKGROUND = 0.3
 """A gateway throttling more than this share at random is treated as throttling for load."""
+RTT_TOLERANCE = 1.25
+"""A window whose mean round trip is more than this × the lowest seen (plus ``RTT_SLACK``) says
+requests queue (at the gateway, or in this process's CPU): the limit holds instead of growing."""
+RTT_SLACK = 0.002
+"""Seconds of round trip always taken for noise, not queueing (a fast local server's jitter)."""
 
 
 @runtime_checkable
@@ -161,6 +175,13 @@ class AdaptiveLimit:
         """Requests in flight at the last decrease: their throttles do not decrease again, their
         answers do not count in a window."""
         self._next_request_at = -math.inf
+        self.min_rtt: float | None = None
+        """The lowest mean round trip of a window (seconds); None before the first window closes."""
+        self.last_rtt: float | None = None
+        """The last closed window's mean round trip (seconds)."""
+        self._busy = 0.0
+        """Request-seconds in flight since the current window began (its round trips, summed)."""
+        self._busy_at = clock()
         self._tokens = float(tokens_per_minute or 0) / 60.0
         self._tokens_at = clock()
 
@@ -221,6 +242,7 @@ class AdaptiveLimit:
     def started(self, now: float | None = None, tokens: int = 0) -> None:
         """A request starts now (after ``delay_before_next`` said 0)."""
         now = self.clock() if now is None else now
+        self._accrue(now)
         self.in_flight += 1
         if self.requests_per_minute is not None:
             self._next_request_at = max(now, self._next_request_at) + 60.0 / self.requests_per_minute
@@ -237,9 +259,27 @@ class AdaptiveLimit:
 
     def finished(self) -> None:
         """A started request has ended (whatever its outcome)."""
+        self._accrue(self.clock())
         self.in_flight = max(0, self.in_flight - 1)
         if self._grace:
             self._grace -= 1
+
+    def _accrue(self, now: float) -> None:
+        """Add the time requests spent in flight since the last event to the window's sum."""
+        if now > self._busy_at:
+            self._busy += self.in_flight * (now - self._busy_at)
+            self._busy_at = now
+
+    def _queueing(self) -> bool:
+        """Close the window's round trip measure; True when it says requests queue (more in
+        flight would not bring more answers per second), see the module docstring."""
+        self._accrue(self.clock())
+        rtt = self._busy / max(1, self._window_done)
+        self._busy = 0.0
+        self.last_rtt = rtt
+        lowest = self.min_rtt
+        self.min_rtt = rtt if lowest is None else min(lowest, rtt)
+        return lowest is not None and rtt > lowest * RTT_TOLERANCE + RTT_SLACK
 
     def on_success(self, tokens: int = 0) -> None:
         """A request succeeded; ``tokens`` corrects the tokens-per-minute account (actual
@@ -295,6 +335,8 @@ class AdaptiveLimit:
         self.decreases += 1
         self._grace = self.in_flight
         self._window_done = self._window_throttled = 0
+        self._accrue(self.clock())
+        self._busy = 0.0  # (requests in grace still add to it: the next window's round trip reads high, not low)
 
     def _count(self) -> None:
         self._answered_at = self.clock()
@@ -314,8 +356,10 @@ class AdaptiveLimit:
             decay = BACKGROUND_DECAY ** (window / max(1, self.limit))
             self._background_seen = self._background_seen * decay + window
             self._background_throttled = self._background_throttled * decay + seen
+        queueing = self._queueing()
         if seen <= self._noise(self.limit):
-            self.current = min(float(self.maximum), self.current + self.increase)
+            if not queueing:  # (queueing: more in flight would only wait longer; hold)
+                self.current = min(float(self.maximum), self.current + self.increase)
         elif ceiling is not None and self.current > ceiling:
             # Above the ceiling, more throttles than the background makes: perhaps the cap
             # again; one step back (a decrease waits for clear evidence).
