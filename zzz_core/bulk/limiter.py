@@ -182,6 +182,8 @@ class AdaptiveLimit:
         self._busy = 0.0
         """Request-seconds in flight since the current window began (its round trips, summed)."""
         self._busy_at = clock()
+        self._busy_clean = True
+        """False in a window that began at a decrease: requests in grace added to ``_busy``."""
         self._tokens = float(tokens_per_minute or 0) / 60.0
         self._tokens_at = clock()
 
@@ -275,7 +277,9 @@ class AdaptiveLimit:
         flight would not bring more answers per second), see the module docstring."""
         self._accrue(self.clock())
         rtt = self._busy / max(1, self._window_done)
-        self._busy = 0.0
+        clean, self._busy, self._busy_clean = self._busy_clean, 0.0, True
+        if not clean:
+            return False  # the requests in grace were summed, their answers not counted: says nothing
         self.last_rtt = rtt
         lowest = self.min_rtt
         self.min_rtt = rtt if lowest is None else min(lowest, rtt)
@@ -336,7 +340,7 @@ class AdaptiveLimit:
         self._grace = self.in_flight
         self._window_done = self._window_throttled = 0
         self._accrue(self.clock())
-        self._busy = 0.0  # (requests in grace still add to it: the next window's round trip reads high, not low)
+        self._busy, self._busy_clean = 0.0, False  # (requests in grace add to the next window's sum)
 
     def _count(self) -> None:
         self._answered_at = self.clock()
