@@ -9,7 +9,10 @@ alone.  The benchmark that motivated this is case m (``benchmarks/cases/bulk_mem
 
 from __future__ import annotations
 
-from zzz_core.bulk.limiter import RTT_TOLERANCE, AdaptiveLimit
+import heapq
+import random
+
+from zzz_core.bulk.limiter import AdaptiveLimit
 
 
 class Clock:
@@ -54,15 +57,15 @@ def test_flat_throughput_stops_the_limit_growing():
     # The gateway (or this process's CPU) answers 100 a second whatever the limit: from 16 in
     # flight on, a larger limit only makes each request wait longer.
     limit, _, levels = _run(300, 0.05, 100.0)
-    assert 16 <= limit.limit <= 16 * RTT_TOLERANCE + 1, levels[-1]
-    assert levels[-100:] == [levels[-1]] * 100  # it holds (the previous policy: 128)
+    assert 16 <= limit.limit <= 22, levels[-1]
+    assert levels[-100:] == [levels[-1]] * 100  # it holds (without the round-trip test: 128)
     assert limit.decreases == 0
 
 
 def test_the_limit_grows_up_to_where_the_throughput_stops_rising():
     # 200 ms round trips, up to 200 answers a second (40 in flight): growth pays up to 40.
     limit, _, levels = _run(400, 0.2, 200.0)
-    assert 40 <= limit.limit <= 40 * RTT_TOLERANCE + 1, levels[-1]
+    assert 40 <= limit.limit <= 60, levels[-1]
     assert levels[-100:] == [levels[-1]] * 100
 
 
@@ -73,3 +76,21 @@ def test_latency_alone_never_lowers_the_limit():
         _round(limit, clock, 2.0, 20.0)
     assert limit.limit == held and limit.decreases == 0
     assert limit.last_rtt is not None and limit.last_rtt > 2.0
+
+
+def test_answers_of_very_different_lengths_do_not_hold_the_limit():
+    # An LLM's answers take from a fraction of a second to many seconds (here lognormal, median
+    # 1 s, sigma 1), on a gateway that scales: window means are noisy, but they do not grow with
+    # the load, and the limit must grow as with a constant round trip (a policy comparing each
+    # window with the lowest seen held it near 30, a job 4x slower).
+    rnd, clock = random.Random(7), Clock()
+    limit = AdaptiveLimit(16, 256, clock=clock)
+    answers_at: list[float] = []
+    for _ in range(20_000):
+        while limit.delay_before_next() != 0:
+            clock.now = heapq.heappop(answers_at)
+            limit.on_success()
+            limit.finished()
+        limit.started()
+        heapq.heappush(answers_at, clock.now + rnd.lognormvariate(0, 1.0))
+    assert limit.limit >= 150 and limit.decreases == 0
