@@ -54,7 +54,7 @@ The policy tells a gateway's random throttles from its concurrency cap:
   window's length: no per-request timing needed, so the Ray keeper measures it too).  An
   LLM's answers take from under a second to a minute, so one window's mean is noisy, and
   comparing it with the lowest seen would hold the limit at random (a job several times
-  slower).  Instead the last ``RTT_HISTORY`` calm windows are fitted: the limit **holds** only
+  slower).  Instead the last ``RTT_HISTORY`` calm windows are fitted (:mod:`.round_trip`): the limit **holds** only
   when the round trip clearly grows with the load (log-log slope above ``RTT_ELASTICITY`` by
   ``RTT_CONFIDENCE`` standard errors), then stays held for ``RTT_HOLD_WINDOWS`` windows,
   doubling for each verdict in a row.  Latency alone never lowers the limit: throttles do.
@@ -65,11 +65,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from .. import errors as E
+from .round_trip import RoundTripJudge
 
 __all__ = [
     "AdaptiveLimit",
@@ -93,26 +93,6 @@ PRIOR_OUTCOMES = 100
 """How much the assumed background (half the tolerance) weighs against measured outcomes."""
 MAX_BACKGROUND = 0.3
 """A gateway throttling more than this share at random is treated as throttling for load."""
-RTT_HISTORY = 8
-"""Calm windows remembered to judge whether the round trip grows with the requests in flight."""
-RTT_ELASTICITY = 0.5
-"""Round trip growing by more than this share of the growth in flight (log-log slope) says the
-requests queue: more of them would not bring proportionally more answers per second."""
-RTT_CONFIDENCE = 1.5
-"""Standard errors the slope must clear ``RTT_ELASTICITY`` by.  An LLM's answers take 0.5 to 30
-seconds, so a window's mean round trip is noisy and noise must seldom hold the limit: simulated
-20,000 requests with lognormal round trips (sigma 1) take ~10% longer than with no round-trip test
-at 1.5, ~2% at 2.0; but at 2.0 and above the limit of a CPU-bound job (benchmark case m) is not
-held (31 at 2.0, 39 at 2.5, against 24 at 1.5)."""
-RTT_HOLD_WINDOWS = 4
-"""Windows the limit holds after a "queueing" verdict before one more is remembered and judged, so
-the evidence (windows at other levels) is not pushed out by windows all at the held level.  Each
-verdict in a row doubles it, up to ``RTT_MAX_HOLD_WINDOWS``: a level found right many times is
-tested again more and more rarely (one step up, when the evidence has aged out)."""
-RTT_MAX_HOLD_WINDOWS = 64
-RTT_SPREAD = math.log(1.1)
-"""The remembered windows must span at least this (log) range of requests in flight to be judged;
-below it (the limit has been holding), the limit grows one step, which is also the probe."""
 
 
 @runtime_checkable
@@ -197,11 +177,7 @@ class AdaptiveLimit:
         self._next_request_at = -math.inf
         self.min_rtt: float | None = None
         """The lowest mean round trip of a window (seconds); None before the first window closes."""
-        self._windows: deque[tuple[float, float]] = deque(maxlen=RTT_HISTORY)
-        """(log mean in flight, log mean round trip) of the last calm windows."""
-        self._holding = 0
-        """Windows left to hold without judging (see ``RTT_HOLD_WINDOWS``)."""
-        self._hold_for = RTT_HOLD_WINDOWS
+        self._round_trips = RoundTripJudge()
         self.last_rtt: float | None = None
         """The last closed window's mean round trip (seconds)."""
         self._busy = 0.0
@@ -309,17 +285,7 @@ class AdaptiveLimit:
             return False  # the requests in grace were summed, their answers not counted: says nothing
         self.last_rtt = rtt
         self.min_rtt = rtt if self.min_rtt is None else min(self.min_rtt, rtt)
-        if self._holding:
-            self._holding -= 1
-            return True
-        self._windows.append((math.log(busy / duration), math.log(rtt)))
-        verdict = _round_trip_scales_with_load(self._windows)
-        if verdict:
-            self._holding, self._hold_for = self._hold_for, min(RTT_MAX_HOLD_WINDOWS, 2 * self._hold_for)
-            return True
-        if verdict is not None:  # (None: too few levels to tell, the step up is a probe)
-            self._hold_for = RTT_HOLD_WINDOWS
-        return False
+        return self._round_trips.queueing(busy / duration, rtt)
 
     def on_success(self, tokens: int = 0) -> None:
         """A request succeeded; ``tokens`` corrects the tokens-per-minute account (actual
@@ -521,25 +487,3 @@ def throttle_observer(limiter: object) -> Callable[[BaseException, float], None]
             observe("throttled", retry_after=getattr(exc, "retry_after", None))
 
     return observer
-
-
-def _round_trip_scales_with_load(windows: deque[tuple[float, float]]) -> bool | None:
-    """Whether the windows' mean round trip clearly grows with their mean in flight; None when
-    they are too few, or span too narrow a range of levels, to tell.
-
-    A least-squares slope of log round trip on log in flight: 0 while the gateway answers as
-    fast whatever the load, 1 when the answers per second are flat (Little's law: each extra
-    request only waits longer).  It says "queueing" only when the slope clears
-    ``RTT_ELASTICITY`` by ``RTT_CONFIDENCE`` standard errors, so answers of very different
-    lengths (noise, not load) never hold the limit.
-    """
-    n = len(windows)
-    xs = [x for x, _ in windows]
-    if n < 4 or max(xs) - min(xs) < RTT_SPREAD:
-        return None
-    mean_x = sum(xs) / n
-    mean_y = sum(y for _, y in windows) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in windows) / sxx
-    residual = sum((y - mean_y - slope * (x - mean_x)) ** 2 for x, y in windows) / (n - 2)
-    return slope - RTT_CONFIDENCE * math.sqrt(residual / sxx) > RTT_ELASTICITY
