@@ -175,23 +175,27 @@ def test_four_workers_share_one_requests_per_minute_limit(sim: GatewaySimulator)
 
 
 def test_retry_after_seen_by_one_worker_pauses_all(sim: GatewaySimulator) -> None:
-    """A 429 with Retry-After halves the shared limit and holds every worker's new requests.
+    """A gateway that throttles with Retry-After before answering anything halves the shared
+    limit and holds every worker's new requests.
 
-    What may still arrive after the 429: requests granted before it (at most the
-    concurrency, 4), which a loaded machine can deliver late; then nothing until the
-    gateway's Retry-After has passed (the throttled request's own retry included).
+    The first 4 requests (the whole concurrency) are throttled, so no answer can reach the
+    keeper first: one 429 amid answers is a random throttle, which only its own request waits
+    out (``AdaptiveLimit.on_throttle``), and with one injected 429 which came first was a race
+    between the workers.  What may still arrive after the first 429: requests granted before
+    it (at most the concurrency), which a loaded machine can deliver late; then nothing until
+    the gateway's Retry-After has passed (the throttled requests' own retries included).
     """
     pause = 2.0
     limiter = shared_limiter(base_url=sim.base_url, concurrency=4, max_concurrency=4)
     try:
-        sim.inject(Fault.rate_limit(retry_after=pause), times=1, path=CHAT)
+        sim.inject(Fault.rate_limit(retry_after=pause), times=4, path=CHAT)
         ds = ray.data.from_items([{"custom_id": f"p{i}", "prompt": f"pause {i}"} for i in range(40)]).repartition(4)
         out = ds.map_batches(
             ChatRows("gpt-4o-mini", base_url=sim.base_url, limiter=limiter), batch_size=10, num_cpus=0.25
         ).take_all()
         assert all(r["status"] == "ok" for r in out)  # the throttled request was retried by its loop
         chat = [r for r in sim.requests if r.path.endswith(CHAT)]
-        assert len(chat) == 41
+        assert len(chat) == 44
         throttled_at = next(r.time for r in chat if not r.ok)
         after = [round(r.time - throttled_at, 3) for r in chat if r.time > throttled_at]
         late_grants = [t for t in after if t < pause / 2]
