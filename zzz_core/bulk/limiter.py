@@ -77,7 +77,6 @@ __all__ = [
     "ConcurrencyLimiter",
     "HeldSlot",
     "OUTCOMES",
-    "throttle_observer",
 ]
 
 OUTCOMES = ("ok", "throttled", "error")
@@ -385,7 +384,7 @@ class AsyncAdaptiveLimiter:
     """:class:`AdaptiveLimit` behind :class:`ConcurrencyLimiter`, for one event loop.
 
     Also offers ``observe(outcome, retry_after=)`` for attempts the retry loop sends again
-    (the request stays in flight), which the runner wires to the transport's retry observer.
+    (the request stays in flight); ``release`` reports through it.
     """
 
     def __init__(self, initial: int = 16, maximum: int = 256, **options: Any) -> None:
@@ -473,17 +472,3 @@ class HeldSlot:
         await asyncio.sleep(delay)
         await self.limiter.acquire(self.expected)
         self.held = True
-
-
-def throttle_observer(limiter: object) -> Callable[[BaseException, float], None] | None:
-    """A ``zzz_core.transport.retry_observer`` that tells ``limiter`` (through its
-    ``observe``, when it has one) of each throttle the retry loop absorbed."""
-    observe = getattr(limiter, "observe", None)
-    if observe is None:
-        return None
-
-    def observer(exc: BaseException, delay: float) -> None:
-        if getattr(exc, "category", None) == "rate_limit":
-            observe("throttled", retry_after=getattr(exc, "retry_after", None))
-
-    return observer

@@ -6,30 +6,14 @@ import asyncio
 import math
 
 import pytest
+from limiter_fakes import Clock, fill
 
 from zzz_core.bulk.limiter import AdaptiveLimit, AsyncAdaptiveLimiter, ConcurrencyLimiter
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _fill(limit: AdaptiveLimit) -> int:
-    """Start requests until the limit says wait; return how many started."""
-    n = 0
-    while limit.delay_before_next() == 0:
-        limit.started()
-        n += 1
-    return n
-
-
 def test_starts_at_initial_and_waits_for_a_free_slot():
     limit = AdaptiveLimit(4, 10, clock=Clock())
-    assert _fill(limit) == 4
+    assert fill(limit) == 4
     assert limit.delay_before_next() == math.inf
     limit.on_success()
     limit.finished()
@@ -53,7 +37,7 @@ def test_grows_additively_one_per_window_up_to_maximum():
 def test_throttle_halves_and_pauses_for_retry_after():
     clock = Clock()
     limit = AdaptiveLimit(16, 64, tolerance=0, clock=clock)
-    _fill(limit)
+    fill(limit)
     limit.on_throttle(retry_after=2.0)
     assert limit.limit == 8
     assert limit.delay_before_next() == pytest.approx(2.0)
@@ -179,7 +163,7 @@ async def test_async_limiter_pause_delays_acquire():
 def _round(limit: AdaptiveLimit, cap: int, *, retry_after: float = 1.0) -> int:
     """Fill the limit, finish every request against a gateway that answers ``cap`` at once and
     throttles the rest; returns how many were throttled."""
-    n = _fill(limit)
+    n = fill(limit)
     throttled = 0
     for i in range(n):
         if i >= cap:
@@ -212,7 +196,7 @@ def test_a_capped_gateway_is_settled_just_under_and_stays_there():
 def test_after_a_decrease_the_limit_grows_back_per_success_to_the_ceiling():
     clock = Clock()
     limit = AdaptiveLimit(40, 128, tolerance=0, clock=clock)
-    _fill(limit)
+    fill(limit)
     limit.on_throttle(retry_after=1.0)  # 40 in flight were too many
     assert limit.limit == 20 and limit.ceiling == pytest.approx(36)
     for _ in range(40):  # those 40 were sent before the decrease: their answers do not count
@@ -220,7 +204,7 @@ def test_after_a_decrease_the_limit_grows_back_per_success_to_the_ceiling():
         limit.finished()
     assert limit.limit == 20
     clock.now += 1.0  # the pause (nothing had got through) is over
-    assert _fill(limit) == 20
+    assert fill(limit) == 20
     for _ in range(20):
         limit.on_success()
         limit.finished()
@@ -233,7 +217,7 @@ def test_after_a_decrease_the_limit_grows_back_per_success_to_the_ceiling():
 def test_retry_after_pauses_every_start_only_when_nothing_got_through():
     clock = Clock()
     some = AdaptiveLimit(20, 20, clock=clock)
-    _fill(some)
+    fill(some)
     for i in range(20):
         if i < 15:
             some.on_success()
@@ -243,7 +227,7 @@ def test_retry_after_pauses_every_start_only_when_nothing_got_through():
     assert some.decreases == 1
     assert some.delay_before_next() == 0  # the lower limit is the remedy; no pause
     none = AdaptiveLimit(20, 20, clock=clock)
-    _fill(none)
+    fill(none)
     none.on_success()
     none.finished()
     clock.now += 6.0  # then nothing answered for longer than the gateway's Retry-After

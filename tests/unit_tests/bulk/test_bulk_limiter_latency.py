@@ -12,15 +12,9 @@ from __future__ import annotations
 import heapq
 import random
 
+from limiter_fakes import Clock
+
 from zzz_core.bulk.limiter import AdaptiveLimit
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _round(limit: AdaptiveLimit, clock: Clock, base: float, per_second: float | None) -> int:
